@@ -1,0 +1,3 @@
+import PosternPolicy
+/// Placeholder CLI module.
+public enum PosternCLIPlaceholder {}

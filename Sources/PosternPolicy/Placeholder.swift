@@ -1,0 +1,2 @@
+/// Placeholder; the policy engine lands here.
+public enum PosternPolicyPlaceholder {}

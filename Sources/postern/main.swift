@@ -1,0 +1,2 @@
+import PosternCLI
+print("postern: not yet")

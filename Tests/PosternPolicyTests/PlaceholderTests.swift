@@ -1,0 +1,3 @@
+import Testing
+@testable import PosternPolicy
+@Test func placeholder() { #expect(Bool(true)) }
