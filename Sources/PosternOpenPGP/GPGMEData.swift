@@ -20,17 +20,23 @@ final class OutputSink {
     private(set) var writeErrno: Int32?
     /// Bytes written so far (after normalisation).
     private(set) var byteCount = 0
+    /// Refuse engine output beyond this many bytes (a compressed message can expand hugely).
+    private let limit: Int?
+    /// Whether the engine tried to write more than ``limit``.
+    private(set) var limitExceeded = false
 
-    /// A sink that collects into memory.
-    init(normalisingLineEndings: Bool) {
+    /// A sink that collects into memory, refusing to grow beyond `limit` bytes when given.
+    init(normalisingLineEndings: Bool, limit: Int? = nil) {
         fd = nil
         normalises = normalisingLineEndings
+        self.limit = limit
     }
 
     /// A sink that writes to `fd` (which the caller owns and closes).
     init(fileDescriptor: Int32, normalisingLineEndings: Bool) {
         fd = fileDescriptor
         normalises = normalisingLineEndings
+        limit = nil
     }
 
     /// Appends bytes as they are (our own MIME framing).
@@ -63,6 +69,11 @@ final class OutputSink {
     }
 
     fileprivate func engineWrite(_ chunk: UnsafeRawBufferPointer) -> Bool {
+        if let limit, byteCount + chunk.count > limit {
+            limitExceeded = true
+            writeErrno = EFBIG
+            return false
+        }
         do {
             try appendFromEngine(chunk)
             return true

@@ -85,7 +85,10 @@ extension PGPKeyring {
     ///
     /// - Throws: ``PGPError`` `invalid-input` when the entity is not PGP/MIME encrypted,
     ///   `decryption-failed` when gpg cannot decrypt it (no secret key, tampered data).
-    public func decrypt(entity: [UInt8]) throws -> PGPDecryption {
+    ///
+    /// - Parameter maxInnerBytes: the most plaintext accepted (default 64 MiB): a small
+    ///   compressed message can expand without bound, so decryption stops beyond this.
+    public func decrypt(entity: [UInt8], maxInnerBytes: Int = 64 << 20) throws -> PGPDecryption {
         let top = try PGPMIMEParser.entity(entity, in: entity.indices)
         guard top.contentType.mediaType == "multipart/encrypted",
             top.contentType.parameters["protocol"]?.lowercased() == PGPMIMEFormat.encryptionProtocol,
@@ -110,13 +113,16 @@ extension PGPKeyring {
             throw PGPError(code: .invalidInput, message: "the second part is not application/octet-stream")
         }
         let ctx = try makeContext()
-        let sink = OutputSink(normalisingLineEndings: false)
+        let sink = OutputSink(normalisingLineEndings: false, limit: maxInnerBytes)
         let output = try GPGMEData.writing(to: sink)
         try entity.withUnsafeBytes { all in
             let cipher = try GPGMEData.borrowing(UnsafeRawBufferPointer(rebasing: all[payload.body]))
-            try checkGPGME(
-                gpgme_op_decrypt_verify(ctx.raw, cipher.raw, output.raw), code: .decryptionFailed,
-                "decryption failed")
+            let err = gpgme_op_decrypt_verify(ctx.raw, cipher.raw, output.raw)
+            if sink.limitExceeded {
+                throw PGPError(
+                    code: .invalidInput, message: "the decrypted content exceeds the limit of \(maxInnerBytes) bytes")
+            }
+            try checkGPGME(err, code: .decryptionFailed, "decryption failed")
         }
         var recipients: [String] = []
         if let result = gpgme_op_decrypt_result(ctx.raw) {

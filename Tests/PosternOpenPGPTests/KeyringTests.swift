@@ -204,10 +204,17 @@ struct KeyringTests {
             #expect(ours.isSignedAndValid == signed)
             #expect(Set(ours.recipientKeyIDs) == expected)
 
+            // A limit below the plaintext size stops decryption.
+            let bounded = #expect(throws: PGPError.self) {
+                try keyring.decrypt(entity: entity.serialized(), maxInnerBytes: sampleInner.count - 1)
+            }
+            #expect(bounded?.code == .invalidInput)
+
             // A changed ciphertext byte makes decryption fail.
             var broken = entity.serialized()
             let start = try #require(broken.indices.first { broken[$0...].starts(with: Array("-----BEGIN PGP MESSAGE-----\r\n\r\n".utf8)) })
-            let at = start + 60
+            var at = start + 31 + armored.count / 2  // inside the encrypted data packet
+            while broken[at] == 0x0D || broken[at] == 0x0A { at -= 1 }
             broken[at] = broken[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
             let error = #expect(throws: PGPError.self) { try keyring.decrypt(entity: broken) }
             #expect(error?.code == .decryptionFailed)

@@ -60,7 +60,12 @@ final class TestKeyring {
 
     private func destroy() {
         _ = try? run("/usr/bin/gpgconf", ["--homedir", home, "--kill", "all"])
-        try? FileManager.default.removeItem(atPath: home)
+        // The exiting agent unlinks its sockets while we delete, which can make a single
+        // recursive removal stop half-way; repeat until the directory is gone.
+        for _ in 0..<50 where FileManager.default.fileExists(atPath: home) {
+            try? FileManager.default.removeItem(atPath: home)
+            if FileManager.default.fileExists(atPath: home) { usleep(20_000) }
+        }
     }
 
     /// Runs gpg on this keyring in batch mode, never prompting.
