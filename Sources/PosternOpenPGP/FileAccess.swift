@@ -49,6 +49,20 @@ final class OpenFile {
         }
     }
 
+    /// Maps the whole file read-only and calls `body` with its bytes; unmaps afterwards.
+    /// The bytes must not be used after `body` returns.
+    func mapped<T>(_ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw OpenFile.ioError("cannot stat \(path)") }
+        let size = Int(info.st_size)
+        guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
+            throw OpenFile.ioError("cannot map \(path)")
+        }
+        defer { munmap(base, size) }
+        return try body(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
     static func ioError(_ message: String) -> PGPError {
         PGPError(code: .ioFailure, message: "\(message): \(String(cString: strerror(errno)))")
     }

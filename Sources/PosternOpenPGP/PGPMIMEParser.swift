@@ -19,7 +19,9 @@ enum PGPMIMEParser {
     }
 
     /// Splits a CRLF entity (headers, empty line, body) within `range` of `bytes`.
-    static func entity(_ bytes: [UInt8], in range: Range<Int>, defaultType: String = "text/plain") throws -> Entity {
+    static func entity<Bytes: RandomAccessCollection<UInt8>>(
+        _ bytes: Bytes, in range: Range<Int>, defaultType: String = "text/plain"
+    ) throws -> Entity where Bytes.Index == Int {
         var contentTypeValue: String?
         var current: [UInt8]?
         var i = range.lowerBound
@@ -56,7 +58,8 @@ enum PGPMIMEParser {
     }
 
     /// Index of the CR of the next CRLF at or after `from`, before `limit`.
-    private static func lineEnd(_ bytes: [UInt8], from: Int, limit: Int) -> Int? {
+    private static func lineEnd<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, from: Int, limit: Int) -> Int?
+    where Bytes.Index == Int {
         var j = from
         while j + 1 < limit {
             if bytes[j] == 0x0D && bytes[j + 1] == 0x0A { return j }
@@ -128,7 +131,9 @@ enum PGPMIMEParser {
     /// The body parts of a multipart body in `range`, each without the CRLF that belongs to
     /// the following delimiter. Requires the close delimiter; a line that merely starts
     /// with the delimiter is refused (RFC 2046 forbids it inside parts).
-    static func parts(_ bytes: [UInt8], in range: Range<Int>, boundary: String) throws -> [Range<Int>] {
+    static func parts<Bytes: RandomAccessCollection<UInt8>>(
+        _ bytes: Bytes, in range: Range<Int>, boundary: String
+    ) throws -> [Range<Int>] where Bytes.Index == Int {
         let delimiter = Array("--\(boundary)".utf8)
         var parts: [Range<Int>] = []
         var partStart: Int?

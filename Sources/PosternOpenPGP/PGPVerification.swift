@@ -35,7 +35,8 @@ public struct PGPVerification: Sendable, Hashable {
 
 /// The result of decrypting a `multipart/encrypted` entity.
 public struct PGPDecryption: Sendable, Hashable {
-    /// The decrypted inner entity, byte for byte.
+    /// The decrypted inner entity, byte for byte (empty from the file-based variant,
+    /// which writes it to a file instead).
     public let inner: [UInt8]
     /// Signatures made inside the encryption (empty when it was not signed).
     public let signatures: [PGPSignatureCheck]
@@ -83,12 +84,48 @@ extension PGPKeyring {
     /// Decrypts a `multipart/encrypted` PGP/MIME entity (headers, empty line, body; CRLF)
     /// and checks any signature inside.
     ///
-    /// - Throws: ``PGPError`` `invalid-input` when the entity is not PGP/MIME encrypted,
-    ///   `decryption-failed` when gpg cannot decrypt it (no secret key, tampered data).
-    ///
     /// - Parameter maxInnerBytes: the most plaintext accepted (default 64 MiB): a small
     ///   compressed message can expand without bound, so decryption stops beyond this.
+    /// - Throws: ``PGPError`` `invalid-input` when the entity is not PGP/MIME encrypted or
+    ///   the plaintext is too large, `decryption-failed` when gpg cannot decrypt it (no
+    ///   secret key, tampered data).
     public func decrypt(entity: [UInt8], maxInnerBytes: Int = 64 << 20) throws -> PGPDecryption {
+        let sink = OutputSink(normalisingLineEndings: false, limit: maxInnerBytes)
+        let (signatures, recipients) = try entity.withUnsafeBytes { all in
+            try decryptCore(all, output: GPGMEData.writing(to: sink)) {
+                sink.limitExceeded
+                    ? PGPError(
+                        code: .invalidInput,
+                        message: "the decrypted content exceeds the limit of \(maxInnerBytes) bytes")
+                    : nil
+            }
+        }
+        return PGPDecryption(inner: sink.bytes, signatures: signatures, recipientKeyIDs: recipients)
+    }
+
+    /// Decrypts the `multipart/encrypted` entity in `entityFile` (memory-mapped, not read
+    /// into a buffer) and streams the inner entity into `outputFile` (created or
+    /// truncated, mode 0600) through a file descriptor. On failure the output is removed.
+    ///
+    /// - Returns: the signatures found inside (empty: not signed), the recipients' key IDs
+    ///   and the size of the inner entity; ``PGPDecryption/inner`` is left empty.
+    public func decrypt(entityFile: String, outputFile: String) throws -> PGPDecryption {
+        let input = try OpenFile.reading(entityFile)
+        let output = try OpenFile.creating(outputFile)
+        do {
+            let (signatures, recipients) = try input.mapped { all in
+                try decryptCore(all, output: GPGMEData.fileDescriptor(output.fd)) { nil }
+            }
+            return PGPDecryption(inner: [], signatures: signatures, recipientKeyIDs: recipients)
+        } catch {
+            OpenFile.remove(outputFile)
+            throw error
+        }
+    }
+
+    private func decryptCore(
+        _ entity: UnsafeRawBufferPointer, output: GPGMEData, outputProblem: () -> PGPError?
+    ) throws -> ([PGPSignatureCheck], [String]) {
         let top = try PGPMIMEParser.entity(entity, in: entity.indices)
         guard top.contentType.mediaType == "multipart/encrypted",
             top.contentType.parameters["protocol"]?.lowercased() == PGPMIMEFormat.encryptionProtocol,
@@ -113,17 +150,10 @@ extension PGPKeyring {
             throw PGPError(code: .invalidInput, message: "the second part is not application/octet-stream")
         }
         let ctx = try makeContext()
-        let sink = OutputSink(normalisingLineEndings: false, limit: maxInnerBytes)
-        let output = try GPGMEData.writing(to: sink)
-        try entity.withUnsafeBytes { all in
-            let cipher = try GPGMEData.borrowing(UnsafeRawBufferPointer(rebasing: all[payload.body]))
-            let err = gpgme_op_decrypt_verify(ctx.raw, cipher.raw, output.raw)
-            if sink.limitExceeded {
-                throw PGPError(
-                    code: .invalidInput, message: "the decrypted content exceeds the limit of \(maxInnerBytes) bytes")
-            }
-            try checkGPGME(err, code: .decryptionFailed, "decryption failed")
-        }
+        let cipher = try GPGMEData.borrowing(UnsafeRawBufferPointer(rebasing: entity[payload.body]))
+        let err = gpgme_op_decrypt_verify(ctx.raw, cipher.raw, output.raw)
+        if let problem = outputProblem() { throw problem }
+        try checkGPGME(err, code: .decryptionFailed, "decryption failed")
         var recipients: [String] = []
         if let result = gpgme_op_decrypt_result(ctx.raw) {
             if result.pointee.unsupported_algorithm != nil {
@@ -135,7 +165,7 @@ extension PGPKeyring {
                 r = recipient.pointee.next
             }
         }
-        return PGPDecryption(inner: sink.bytes, signatures: signatureChecks(ctx), recipientKeyIDs: recipients)
+        return (signatureChecks(ctx), recipients)
     }
 
     private func signatureChecks(_ ctx: GPGMEContext) -> [PGPSignatureCheck] {

@@ -277,6 +277,13 @@ struct KeyringTests {
             #expect(ours.inner == inner)
             #expect(ours.isSignedAndValid)
 
+            // The streaming decryption writes the same bytes to a file.
+            let entityPath = try ring.file("big-entity", Data(encryptedEntity.serialized()))
+            let decryptedPath = "\(ring.home)/big-decrypted"
+            let streamed = try keyring.decrypt(entityFile: entityPath, outputFile: decryptedPath)
+            #expect(streamed.isSignedAndValid)
+            #expect(Array(try Data(contentsOf: URL(fileURLWithPath: decryptedPath))) == inner)
+
             // A failed run leaves no partial output behind.
             let refusedPath = "\(ring.home)/refused"
             let badInner = try ring.file("bad-inner", Data("a\nb\n".utf8))
@@ -284,6 +291,26 @@ struct KeyringTests {
                 try keyring.sign(innerFile: badInner, boundary: "x", signer: alice, outputFile: refusedPath)
             }
             #expect(!FileManager.default.fileExists(atPath: refusedPath))
+        }
+    }
+
+    @Test func aPassphraseProtectedKeyFailsWithoutPrompting() throws {
+        let keys = [TestKey(name: "Locked", email: "locked@example.org", kind: .passphraseProtected)]
+        try TestKeyring.withKeyring(keys) { ring in
+            let keyring = PGPKeyring(homeDirectory: ring.home)
+            let locked = try keyring.selectSigner("locked@example.org")
+            let signing = #expect(throws: PGPError.self) {
+                try keyring.sign(inner: sampleInner, boundary: "b", signer: locked)
+            }
+            #expect(signing?.code == .signingKeyMissing)
+            #expect(signing?.gpgErrorText != nil)
+
+            // Decrypting with the locked key fails the same way instead of asking.
+            let lockedPublic = try #require(try keyring.resolveRecipients(["locked@example.org"]).first?.key)
+            let sealed = try keyring.encrypt(
+                inner: sampleInner, boundary: "b", recipients: [lockedPublic], encryptToSelf: lockedPublic)
+            let decrypting = #expect(throws: PGPError.self) { try keyring.decrypt(entity: sealed.serialized()) }
+            #expect(decrypting?.code == .decryptionFailed)
         }
     }
 }

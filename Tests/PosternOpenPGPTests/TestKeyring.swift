@@ -12,6 +12,9 @@ enum TestKeyKind: Sendable {
     case revoked
     /// Normal, but its ownertrust reset to "undefined": validity unknown.
     case untrusted
+    /// Normal, but its secret key protected by a throwaway passphrase (set in the parameter
+    /// file, never on a command line), which nothing will supply later.
+    case passphraseProtected
 }
 
 /// One key to generate. `name` must be unique within a keyring (it names the key in tests).
@@ -97,16 +100,18 @@ final class TestKeyring {
     }
 
     private func generate(_ keys: [TestKey]) throws {
-        let noLoopback = ["--pinentry-mode", "loopback", "--passphrase", ""]
+        // Loopback so gpg never looks for a pinentry; the parameter blocks say whether a
+        // passphrase applies (%no-protection or Passphrase:).
+        let loopback = ["--pinentry-mode", "loopback"]
         let current = keys.filter { $0.kind != .expired }
         if !current.isEmpty {
             let params = try file("params", Data(current.map(parameterBlock).joined().utf8))
-            try gpgOK(noLoopback + ["--gen-key", params])
+            try gpgOK(loopback + ["--gen-key", params])
         }
         let old = keys.filter { $0.kind == .expired }
         if !old.isEmpty {
             let params = try file("params-old", Data(old.map(parameterBlock).joined().utf8))
-            try gpgOK(noLoopback + ["--faked-system-time", "20200101T000000", "--gen-key", params])
+            try gpgOK(loopback + ["--faked-system-time", "20200101T000000", "--gen-key", params])
         }
         try readKeyList()
         for key in keys where key.kind == .revoked {
@@ -123,8 +128,8 @@ final class TestKeyring {
     }
 
     private func parameterBlock(_ key: TestKey) -> String {
-        var block = """
-            %no-protection
+        var block = key.kind == .passphraseProtected ? "" : "%no-protection\n"
+        block += """
             Key-Type: eddsa
             Key-Curve: ed25519
             Key-Usage: sign
@@ -132,6 +137,7 @@ final class TestKeyring {
             Name-Email: \(key.email)
 
             """
+        if key.kind == .passphraseProtected { block += "Passphrase: throwaway-\(UUID().uuidString)\n" }
         if key.kind != .signOnly {
             block += "Subkey-Type: ecdh\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
         }
