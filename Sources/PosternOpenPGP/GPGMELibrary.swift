@@ -31,7 +31,8 @@ extension PGPError {
 }
 
 /// Throws a ``PGPError`` when `err` is not success.
-func checkGPGME(_ err: gpgme_error_t, code: PGPError.Code = .engineFailure, _ message: @autoclosure () -> String) throws {
+func checkGPGME(_ err: gpgme_error_t, code: PGPError.Code = .engineFailure, _ message: @autoclosure () -> String) throws
+{
     if postern_gpgme_err_code(err) != postern_gpg_err_code_no_error() {
         throw PGPError.gpgme(err, code: code, message())
     }

@@ -73,9 +73,10 @@ enum KeySelection {
     static func resolveRecipient(
         address: String, candidates: [KeyFacts], trust: PGPTrustModel, now: Int64
     ) -> PGPRecipientResolution {
-        let matching = unique(candidates.filter { key in
-            key.userIDs.contains { $0.address.map { addressMatches($0, address) } ?? false }
-        })
+        let matching = unique(
+            candidates.filter { key in
+                key.userIDs.contains { $0.address.map { addressMatches($0, address) } ?? false }
+            })
         guard !matching.isEmpty else {
             return PGPRecipientResolution(
                 address: address, key: nil,
@@ -115,17 +116,18 @@ enum KeySelection {
     static func selectSigner(
         candidates: [KeyFacts], address: String?, keyID: String?, selector: String, now: Int64
     ) -> Result<PGPKey, PGPKeyProblem> {
-        let matching = unique(candidates.filter { key in
-            if let address {
-                return key.userIDs.contains { uid in
-                    !uid.revoked && (uid.address.map { addressMatches($0, address) } ?? false)
+        let matching = unique(
+            candidates.filter { key in
+                if let address {
+                    return key.userIDs.contains { uid in
+                        !uid.revoked && (uid.address.map { addressMatches($0, address) } ?? false)
+                    }
                 }
-            }
-            if let keyID {
-                return key.subkeys.contains { $0.fingerprint.uppercased().hasSuffix(keyID) }
-            }
-            return false
-        })
+                if let keyID {
+                    return key.subkeys.contains { $0.fingerprint.uppercased().hasSuffix(keyID) }
+                }
+                return false
+            })
         guard !matching.isEmpty else {
             return .failure(
                 PGPKeyProblem(

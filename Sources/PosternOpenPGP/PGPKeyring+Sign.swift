@@ -106,7 +106,8 @@ extension PGPKeyring {
             throw PGPError(code: .engineFailure, message: "gpg signed with \(madeBy), not with \(signer.fingerprint)")
         }
         guard let name = gpgme_hash_algo_name(signature.pointee.hash_algo) else {
-            throw PGPError(code: .engineFailure, message: "unknown hash algorithm \(signature.pointee.hash_algo.rawValue)")
+            throw PGPError(
+                code: .engineFailure, message: "unknown hash algorithm \(signature.pointee.hash_algo.rawValue)")
         }
         return PGPMIMEFormat.micalg(hashName: String(cString: name))
     }

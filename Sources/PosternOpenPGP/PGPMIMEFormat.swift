@@ -19,11 +19,14 @@ enum PGPMIMEFormat {
         guard (1...70).contains(bytes.count), bytes.allSatisfy(allowed.contains), bytes.last != 0x20 else {
             throw PGPError(
                 code: .invalidInput,
-                message: "invalid MIME boundary \"\(boundary)\": 1–70 characters from RFC 2046 bchars, not ending in a space")
+                message:
+                    "invalid MIME boundary \"\(boundary)\": 1–70 characters from RFC 2046 bchars, not ending in a space"
+            )
         }
         let delimiter = "--" + boundary
         if armorDashLines.contains(where: { $0.hasPrefix(delimiter) }) {
-            throw PGPError(code: .invalidInput, message: "MIME boundary \"\(boundary)\" collides with OpenPGP armor lines")
+            throw PGPError(
+                code: .invalidInput, message: "MIME boundary \"\(boundary)\" collides with OpenPGP armor lines")
         }
     }
 

@@ -63,7 +63,8 @@ extension PGPKeyring {
         }
         let parts = try PGPMIMEParser.parts(entity, in: top.body, boundary: boundary)
         guard parts.count == 2 else {
-            throw PGPError(code: .invalidInput, message: "multipart/signed must have exactly two parts, not \(parts.count)")
+            throw PGPError(
+                code: .invalidInput, message: "multipart/signed must have exactly two parts, not \(parts.count)")
         }
         let signaturePart = try PGPMIMEParser.entity(entity, in: parts[1])
         guard signaturePart.contentType.mediaType == PGPMIMEFormat.signatureProtocol else {

@@ -135,9 +135,10 @@ struct KeyringTests {
 
             // One changed byte in the signed part: both gpg and we refuse it.
             var tampered = entity.serialized()
-            let target = try #require(tampered.indices.first { i in
-                tampered[i...].starts(with: Array("this is signed".utf8))
-            })
+            let target = try #require(
+                tampered.indices.first { i in
+                    tampered[i...].starts(with: Array("this is signed".utf8))
+                })
             tampered[target] = UInt8(ascii: "T")
             let check = try keyring.verify(entity: tampered)
             #expect(!check.isValid)
@@ -178,17 +179,22 @@ struct KeyringTests {
             let entity = try keyring.encrypt(
                 inner: sampleInner, boundary: "enc-b", recipients: [bob], encryptToSelf: alice,
                 signer: signed ? alice : nil)
-            #expect(entity.contentType == "multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc-b\"")
+            #expect(
+                entity.contentType == "multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"enc-b\"")
             #expect(isCanonicalCRLF(entity.body))
             let (control, armored) = try partBodies(entity)
-            #expect(String(decoding: control, as: UTF8.self) == "Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n")
+            #expect(
+                String(decoding: control, as: UTF8.self)
+                    == "Content-Type: application/pgp-encrypted\r\nContent-Description: PGP/MIME version identification\r\n\r\nVersion: 1\r\n"
+            )
             #expect(String(decoding: armored, as: UTF8.self).hasPrefix("-----BEGIN PGP MESSAGE-----\r\n"))
 
             // Encrypted to Bob and to the sender, and to no one else.
             let cipherPath = try ring.file("msg.asc", Data(armored))
             let packets = try ring.gpg(["--list-packets", cipherPath]).stdoutText
-            let keyIDs = Set(packets.split(separator: "\n").filter { $0.hasPrefix(":pubkey enc packet:") }
-                .compactMap { $0.split(separator: " ").last.map(String.init) })
+            let keyIDs = Set(
+                packets.split(separator: "\n").filter { $0.hasPrefix(":pubkey enc packet:") }
+                    .compactMap { $0.split(separator: " ").last.map(String.init) })
             let expected = Set((ring.encryptionSubkeyIDs["Alice"] ?? []) + (ring.encryptionSubkeyIDs["Bob"] ?? []))
             #expect(keyIDs == expected)
             #expect(expected.count == 2)
@@ -212,7 +218,8 @@ struct KeyringTests {
 
             // A changed ciphertext byte makes decryption fail.
             var broken = entity.serialized()
-            let start = try #require(broken.indices.first { broken[$0...].starts(with: Array("-----BEGIN PGP MESSAGE-----\r\n\r\n".utf8)) })
+            let start = try #require(
+                broken.indices.first { broken[$0...].starts(with: Array("-----BEGIN PGP MESSAGE-----\r\n\r\n".utf8)) })
             var at = start + 31 + armored.count / 2  // inside the encrypted data packet
             while broken[at] == 0x0D || broken[at] == 0x0A { at -= 1 }
             broken[at] = broken[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
@@ -228,8 +235,10 @@ struct KeyringTests {
             let alice = try keyring.selectSigner("alice@example.org")
             let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)
             let bobFingerprint = try ring.fingerprint("Bob")
-            let certificate = try String(contentsOfFile: "\(ring.home)/openpgp-revocs.d/\(bobFingerprint).rev", encoding: .utf8)
-            try ring.gpgOK(["--import"], stdin: Data(certificate.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN").utf8))
+            let certificate = try String(
+                contentsOfFile: "\(ring.home)/openpgp-revocs.d/\(bobFingerprint).rev", encoding: .utf8)
+            try ring.gpgOK(
+                ["--import"], stdin: Data(certificate.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN").utf8))
             let error = #expect(throws: PGPError.self) {
                 try keyring.encrypt(inner: sampleInner, boundary: "b", recipients: [bob], encryptToSelf: alice)
             }
@@ -244,7 +253,8 @@ struct KeyringTests {
             let alice = try keyring.selectSigner("alice@example.org")
             let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)
             // About 4 MB of base64-looking 76-character lines.
-            var inner = Array("Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n".utf8)
+            var inner = Array(
+                "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n".utf8)
             let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
             for n in 0..<52_000 {
                 inner += (0..<76).map { alphabet[($0 &* 7 &+ n &* 13) % 64] }
@@ -253,7 +263,8 @@ struct KeyringTests {
             let innerPath = try ring.file("big-inner", Data(inner))
 
             let signedPath = "\(ring.home)/big-signed"
-            let signed = try keyring.sign(innerFile: innerPath, boundary: "big-s", signer: alice, outputFile: signedPath)
+            let signed = try keyring.sign(
+                innerFile: innerPath, boundary: "big-s", signer: alice, outputFile: signedPath)
             let signedBody = Array(try Data(contentsOf: URL(fileURLWithPath: signedPath)))
             #expect(signed.byteCount == signedBody.count)
             let signedEntity = PGPMIMEEntity(contentType: signed.contentType, body: signedBody)

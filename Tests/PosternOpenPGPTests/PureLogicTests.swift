@@ -93,7 +93,9 @@ struct PureLogicTests {
     ) -> KeyFacts {
         KeyFacts(
             fingerprint: fpr, revoked: revoked,
-            userIDs: [.init(uid: "X <\(address)>", address: address, validity: validity, revoked: false, invalid: false)],
+            userIDs: [
+                .init(uid: "X <\(address)>", address: address, validity: validity, revoked: false, invalid: false)
+            ],
             subkeys: [
                 .init(
                     keyID: "P\(fpr)", fingerprint: fpr, canSign: true, canEncrypt: false, revoked: false,
