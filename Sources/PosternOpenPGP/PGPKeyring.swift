@@ -36,7 +36,16 @@ public struct PGPKeyring: Sendable {
     }
 
     func makeContext() throws -> GPGMEContext {
-        try GPGMEContext(homeDirectory: homeDirectory)
+        if let homeDirectory {
+            // gpg would quietly treat a missing home as an empty keyring ("no key"), which
+            // hides a configuration mistake behind a key problem.
+            var info = stat()
+            guard stat(homeDirectory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw PGPError(
+                    code: .ioFailure, message: "the GnuPG home directory \(homeDirectory) does not exist")
+            }
+        }
+        return try GPGMEContext(homeDirectory: homeDirectory)
     }
 
     func now() -> Int64 { Int64(time(nil)) }

@@ -133,6 +133,14 @@ struct KeyringTests {
             #expect(verification.signedContent == sampleInner)
             #expect(verification.signatures.first?.fingerprint == signer.fingerprint)
 
+            // A micalg that does not name the hash used makes the entity invalid (RFC 3156 §5).
+            let otherHash = hash == "sha512" ? "sha384" : "sha512"
+            let relabelled = entity.serialized().replacing(
+                Array("micalg=pgp-\(hash);".utf8), with: Array("micalg=pgp-\(otherHash);".utf8), maxReplacements: 1)
+            let relabelledCheck = try keyring.verify(entity: relabelled)
+            #expect(relabelledCheck.signatures.first?.isValid == true)
+            #expect(!relabelledCheck.isValid)
+
             // One changed byte in the signed part: both gpg and we refuse it.
             var tampered = entity.serialized()
             let target = try #require(
@@ -324,4 +332,50 @@ struct KeyringTests {
             #expect(decrypting?.code == .decryptionFailed)
         }
     }
+
+    @Test func concurrentOperationsOnOneKeyring() throws {
+        let keys = [TestKey(name: "Alice", email: "alice@example.org"), TestKey(name: "Bob", email: "bob@example.org")]
+        try TestKeyring.withKeyring(keys) { ring in
+            let keyring = PGPKeyring(homeDirectory: ring.home)
+            let alice = try keyring.selectSigner("alice@example.org")
+            let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)
+            // Each operation opens its own GPGME context, so parallel use must be safe.
+            let results = try awaitAll(
+                (0..<6).map { n in
+                    { @Sendable () throws -> Bool in
+                        if n % 2 == 0 {
+                            return try keyring.verify(
+                                entity: keyring.sign(inner: sampleInner, boundary: "c\(n)", signer: alice).serialized()
+                            ).isValid
+                        }
+                        let sealed = try keyring.encrypt(
+                            inner: sampleInner, boundary: "c\(n)", recipients: [bob], encryptToSelf: alice,
+                            signer: alice)
+                        return try keyring.decrypt(entity: sealed.serialized()).isSignedAndValid
+                    }
+                })
+            #expect(results == Array(repeating: true, count: 6))
+        }
+    }
+
+    @Test func aMissingHomeDirectoryIsAnError() throws {
+        let keyring = PGPKeyring(homeDirectory: "/tmp/postern-no-such-gnupg-home")
+        let error = #expect(throws: PGPError.self) { try keyring.resolveRecipients(["alice@example.org"]) }
+        #expect(error?.code == .ioFailure)
+    }
+}
+
+/// Runs the closures on parallel threads and returns their results in order.
+func awaitAll(_ jobs: [@Sendable () throws -> Bool]) throws -> [Bool] {
+    final class Results: @unchecked Sendable {
+        // Guarded by `lock`; written once per index from concurrentPerform's threads.
+        let lock = NSLock()
+        var outcomes: [Int: Result<Bool, Error>] = [:]
+    }
+    let results = Results()
+    DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+        let outcome = Result { try jobs[index]() }
+        results.lock.withLock { results.outcomes[index] = outcome }
+    }
+    return try (0..<jobs.count).map { try results.outcomes[$0, default: .success(false)].get() }
 }
