@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "PosternPolicy", targets: ["PosternPolicy"]),
         .executable(name: "postern", targets: ["postern"]),
+        .library(name: "PosternOpenPGP", targets: ["PosternOpenPGP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -31,6 +32,15 @@ let package = Package(
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
         .testTarget(name: "PosternPolicyTests", dependencies: ["PosternPolicy"]),
+        // GPGME as a system library (pkg-config "gpgme"); the modulemap also links it explicitly.
+        .systemLibrary(
+            name: "CGPGME",
+            pkgConfig: "gpgme",
+            providers: [.apt(["libgpgme-dev"]), .brew(["gpgme"])]
+        ),
+        // PGP/MIME (RFC 3156) sign / encrypt / verify / decrypt and key selection. The only GPGME user.
+        .target(name: "PosternOpenPGP", dependencies: ["CGPGME"]),
+        .testTarget(name: "PosternOpenPGPTests", dependencies: ["PosternOpenPGP"]),
     ],
     swiftLanguageModes: [.v6]
 )

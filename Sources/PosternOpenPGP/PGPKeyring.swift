@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An OpenPGP keyring and the operations on it: key selection, PGP/MIME signing and
+/// encryption (RFC 3156), and verification and decryption.
+///
+/// A value type holding only configuration; every operation opens its own GPGME context
+/// on the keyring and releases it before returning, so a keyring can be shared freely
+/// between tasks.
+///
+/// - Important: with a ``homeDirectory`` GPGME uses that keyring alone; with nil it uses
+///   gpg's default (`$GNUPGHOME`, else `~/.gnupg`). Keys must have no passphrase or be
+///   unlocked in the running gpg-agent: Postern never prompts (a passphrase request is
+///   cancelled).
+public struct PGPKeyring: Sendable {
+    /// The GnuPG home directory, or nil for gpg's default.
+    public let homeDirectory: String?
+    /// How much validity a recipient key needs.
+    public let trustModel: PGPTrustModel
+
+    /// A keyring in `homeDirectory` (nil: gpg's default) with the given trust model.
+    public init(homeDirectory: String?, trustModel: PGPTrustModel = .keyring) {
+        self.homeDirectory = homeDirectory
+        self.trustModel = trustModel
+    }
+
+    /// The version of the GPGME library, initialising it if needed.
+    public static func gpgmeVersion() throws -> String {
+        try GPGMELibrary.ensureInitialised()
+        return GPGMELibrary.libraryVersion
+    }
+
+    func makeContext() throws -> GPGMEContext {
+        if let homeDirectory {
+            // gpg would quietly treat a missing home as an empty keyring ("no key"), which
+            // hides a configuration mistake behind a key problem.
+            var info = stat()
+            guard stat(homeDirectory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw PGPError(
+                    code: .ioFailure, message: "the GnuPG home directory \(homeDirectory) does not exist")
+            }
+        }
+        return try GPGMEContext(homeDirectory: homeDirectory)
+    }
+
+    func now() -> Int64 { Int64(time(nil)) }
+}
