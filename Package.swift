@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "PosternPolicy", targets: ["PosternPolicy"]),
         .executable(name: "postern", targets: ["postern"]),
+        .library(name: "Postern", targets: ["Postern"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -27,10 +28,21 @@ let package = Package(
                 "PosternPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "Postern",
             ]
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
         .testTarget(name: "PosternPolicyTests", dependencies: ["PosternPolicy"]),
+        // The facade a compliance tool embeds; for now the report and exit-status types.
+        .target(
+            name: "Postern",
+            dependencies: [
+                "PosternPolicy",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Drives the real built `postern` executable as a subprocess.
+        .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern"]),
     ],
     swiftLanguageModes: [.v6]
 )
