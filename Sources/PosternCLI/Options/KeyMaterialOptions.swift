@@ -27,14 +27,14 @@ struct KeyMaterialOptions: ParsableArguments {
 /// Protection the user asks for; the policy may require more or forbid it.
 struct ProtectionOptions: ParsableArguments {
     @Option(help: "Sign the message: smime or openpgp.")
-    var sign: ProtectionFormat?
+    var sign: ProtectionFormatArgument?
 
     @Option(help: "Encrypt the message: smime or openpgp.")
-    var encrypt: ProtectionFormat?
+    var encrypt: ProtectionFormatArgument?
 }
 
 /// The message protection formats.
-enum ProtectionFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+enum ProtectionFormatArgument: String, ExpressibleByArgument, CaseIterable, Sendable {
     case smime
     case openpgp
 }

@@ -24,7 +24,7 @@ struct ConnectionOptions: ParsableArguments {
     var connect: String?
 
     @Option(help: "implicit-tls or starttls (default: the first mode the policy allows).")
-    var security: SecurityMode?
+    var security: SecurityModeArgument?
 
     @Option(help: ArgumentHelp("Extra trust anchors (PEM), added to the system store.", valueName: "pem"))
     var caFile: String?
@@ -49,7 +49,7 @@ struct ConnectionOptions: ParsableArguments {
 }
 
 /// The connection security modes a user may ask for.
-enum SecurityMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+enum SecurityModeArgument: String, ExpressibleByArgument, CaseIterable, Sendable {
     case implicitTLS = "implicit-tls"
     case starttls
 }
