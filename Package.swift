@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
-        .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI"]),
+        .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import PosternPolicy
+
 extension Report {
     /// One policy violation as the report lists it.
     public struct Violation: Sendable, Equatable, Codable {
@@ -13,6 +15,13 @@ extension Report {
         public var source: String?
         /// A human-readable explanation.
         public var message: String
+
+        /// The report entry for a policy engine violation.
+        public init(_ violation: PosternPolicy.Violation) {
+            self.init(
+                code: violation.code.rawValue, stage: violation.stage.rawValue, rule: violation.rule,
+                source: violation.source, message: violation.message)
+        }
 
         /// Creates a violation entry.
         public init(code: String, stage: String, rule: String?, source: String?, message: String) {
@@ -39,14 +48,14 @@ extension Report {
 
     /// The policy that was evaluated.
     public struct Policy: Sendable, Equatable, Codable {
-        /// The layer files in the order given (`<baseline>` for the built-in baseline).
+        /// The layer files in the order given (`<built-in baseline>` for the built-in baseline).
         public var layers: [String]
         /// The effective requirements after composition, or `nil` when they could not
         /// be computed (for example a broken layer).
-        public var effective: Report.JSON?
+        public var effective: JSONValue?
 
         /// Creates a policy section.
-        public init(layers: [String], effective: Report.JSON?) {
+        public init(layers: [String], effective: JSONValue?) {
             self.layers = layers
             self.effective = effective
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Postern
+import PosternPolicy
 import Testing
 
 @Suite struct ReportEncodingTests {
@@ -56,13 +57,14 @@ import Testing
     @Test func encodingIsDeterministicAndRoundTrips() throws {
         let report = Report(
             verb: "explain", exitCode: .ok,
-            policy: .init(layers: ["<baseline>"], effective: .object(["b": .number(2048), "a": .array([.string("x"), .null])]))
+            policy: .init(layers: ["<built-in baseline>"], effective: .object(["b": .int(2048), "a": .array([.string("x"), .null])]))
         )
         let first = try report.jsonData()
         #expect(first == (try report.jsonData()))
         let text = try #require(String(data: first, encoding: .utf8))
         #expect(text.contains(#""effective":{"a":["x",null],"b":2048}"#))
-        #expect(try Report.decode(from: first) == report)
+        // Decoding keeps the (sorted) order it reads, so compare the re-encoded bytes.
+        #expect(try Report.decode(from: first).jsonData() == first)
     }
 
     @Test(arguments: [
