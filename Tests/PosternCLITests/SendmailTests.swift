@@ -24,6 +24,14 @@ import Testing
         #expect(parsed.ignoredFlags == ["-oem", "-odi", "-B 8BITMIME", "-N never", "-A m", "-U"])
     }
 
+    @Test func cronStyleCommandLine() throws {
+        let parsed = try SendmailArgumentParser.parse(["-FCronDaemon", "-i", "-B8BITMIME", "-oem", "root"])
+        #expect(parsed.fullName == "CronDaemon")
+        #expect(parsed.ignoreDots)
+        #expect(parsed.recipients == ["root"])
+        #expect(parsed.ignoredFlags == ["-B 8BITMIME", "-oem"])
+    }
+
     @Test func bundledAndAttachedValues() throws {
         let parsed = try SendmailArgumentParser.parse(["-ti", "-fme@example.org", "-v", "a@example.org, b@example.org"])
         #expect(parsed.recipientsFromHeaders && parsed.ignoreDots && parsed.verbose)

@@ -65,6 +65,20 @@ import Testing
         #expect(result.stdout.lowercased().contains("usage"))
     }
 
+    @Test(arguments: [
+        ["explain", "--from", "a@example.org\r\nRCPT TO:<x@evil.example>"],
+        ["send", "--server", "smtp.example.org", "--to", "b@example.org\rX"],
+        ["check", "--server", "smtp.example.org", "--from", "a@example.org\n"],
+    ])
+    func envelopeAddressWithLineBreakIsADataError(arguments: [String]) throws {
+        let result = try PosternProcess.run(arguments + ["--format", "json"])
+        #expect(result.status == 65)
+        let json = try result.jsonObject()
+        #expect(json["exit-code"] as? Int == 65)
+        #expect(json["decision"] as? String == "error")
+        #expect(result.stderr.contains("holds CR, LF or NUL"))
+    }
+
     @Test func sendHelpListsTheContractOptions() throws {
         let help = try PosternProcess.run(["send", "--help"]).stdout
         for option in [

@@ -28,6 +28,7 @@ struct CheckCommand: ReportingCommand {
     }
 
     func execute(logger: Logger) async -> CommandResult {
+        if let failure = envelope.controlCharacterFailure(verb: "check") { return failure }
         OptionTrace.log(
             verb: "check", logger: logger,
             [

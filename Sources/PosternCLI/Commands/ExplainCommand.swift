@@ -14,6 +14,7 @@ struct ExplainCommand: ReportingCommand {
     @OptionGroup var output: OutputOptions
 
     func execute(logger: Logger) async -> CommandResult {
+        if let failure = envelope.controlCharacterFailure(verb: "explain") { return failure }
         let request = ExplainRequest(
             sender: envelope.sender,
             recipients: envelope.recipients,

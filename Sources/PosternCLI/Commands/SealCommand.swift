@@ -29,6 +29,7 @@ struct SealCommand: ReportingCommand {
     }
 
     func execute(logger: Logger) async -> CommandResult {
+        if let failure = envelope.controlCharacterFailure(verb: "seal") { return failure }
         OptionTrace.log(
             verb: "seal", logger: logger,
             [

@@ -27,6 +27,7 @@ struct SendCommand: ReportingCommand {
     }
 
     func execute(logger: Logger) async -> CommandResult {
+        if let failure = envelope.controlCharacterFailure(verb: "send") { return failure }
         OptionTrace.log(
             verb: "send", logger: logger,
             [

@@ -14,3 +14,15 @@ struct EnvelopeOptions: ParsableArguments {
         }
     }
 }
+
+extension EnvelopeOptions {
+    /// A data-error result (65) when an address holds CR, LF or NUL, which could
+    /// otherwise smuggle SMTP commands; `nil` when the envelope is clean.
+    func controlCharacterFailure(verb: String) -> CommandResult? {
+        let addresses = [sender].compactMap { $0 } + recipients
+        guard addresses.contains(where: { $0.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" } }) else {
+            return nil
+        }
+        return .failure(verb: verb, status: .dataErr, message: "postern \(verb): an envelope address holds CR, LF or NUL")
+    }
+}
