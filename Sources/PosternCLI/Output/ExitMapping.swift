@@ -9,15 +9,14 @@ enum ExitMapping {
     }
 
     /// The status for an error ArgumentParser raised while parsing or validating:
-    /// help and version requests are 0; an explicit `ExitCode` keeps its value;
-    /// everything else is a bad command line, 64.
+    /// help and version requests are 0; an `ExitCode` thrown from a `validate()`
+    /// keeps its value; everything else is a bad command line, 64.
     static func status(forParseError error: any Error, of command: any ParsableCommand.Type) -> ExitStatus {
-        if let exit = error as? ExitCode {
-            return ExitStatus(rawValue: exit.rawValue)
+        let code = command.exitCode(for: error)
+        switch code {
+        case .success: return .ok
+        case .failure, .validationFailure: return .usage
+        default: return ExitStatus(rawValue: code.rawValue)
         }
-        if command.exitCode(for: error) == .success {
-            return .ok
-        }
-        return .usage
     }
 }

@@ -33,11 +33,12 @@ enum OutputWriter {
         return #"{"postern-report":1,"decision":"error"}"#
     }
 
+    // A closed pipe must not crash the process: the exit status still tells the caller.
     static func writeStandardOutput(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
     static func writeStandardError(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
     }
 }
