@@ -93,6 +93,17 @@ import Testing
         #expect(codes(unpinned.evaluate(.connect, facts: Facts(), context: context)) == [.pinRequired])
     }
 
+    @Test func aRuleCannotRelaxVerifyToPinOnly() throws {
+        let compiled = try policy(
+            headerYAML + "rules:\n  - name: relax\n    transport: { certificate: pin-only, pins: [\"\(Self.pinA)\"] }\n")
+        let resolved = compiled.resolve(context)
+        #expect(resolved.verifiesCertificateChain && resolved.pinsMatchLeafOnly)
+        var facts = goodTLS
+        facts.leafPin = SPKIPin(Self.pinA)
+        facts.certificateTrusted = false
+        #expect(codes(resolved.evaluate(.tls, facts: facts)) == [.certificateUntrusted])
+    }
+
     @Test func everyPinningPartMustBeMatched() throws {
         let first = try document(headerYAML + "transport:\n  pins: [\"\(Self.pinA)\"]\n", file: "one.yaml")
         let second = try document("postern-policy: 1\nname: two\ntransport:\n  pins: [\"\(Self.pinB)\"]\n", file: "two.yaml")
