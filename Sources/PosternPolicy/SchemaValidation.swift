@@ -226,6 +226,9 @@ struct SchemaValidator {
         guard let pairs = reader.mapping(node, in: "when", allowed: Self.whenKeys) else { return condition }
         for (key, keyNode, value) in pairs {
             let list = reader.globs(value, "when.\(key)", orSingle: true).map { Located($0, at: reader.location(of: keyNode)) }
+            if key == "server", let list, list.value.globs.contains(where: \.isAddressPattern) {
+                reader.error(value, "when.server takes host name patterns, not addresses")
+            }
             switch key {
             case "server": condition.server = list
             case "sender": condition.sender = list

@@ -41,3 +41,11 @@ struct SeededGenerator: RandomNumberGenerator {
 }
 
 let headerYAML = "postern-policy: 1\nname: t\n"
+
+enum JSONEncoderForTests {
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try encoder.encode(value)
+    }
+}
