@@ -1,4 +1,5 @@
 import Foundation
+import Postern
 import PosternPolicy
 
 /// Which policy layers a verb evaluates: the `--policy` files, else
@@ -24,17 +25,12 @@ struct PolicyLayerSelection: Equatable, Sendable {
 
 /// Loads policy layer files, sorting failures into "cannot read" (66) and "invalid" (78).
 enum PolicyLayerLoader {
-    /// The documents, or every diagnostic of every file with the exit status they imply.
+    /// Every diagnostic of every file, with the exit status they imply: 66 when any
+    /// file is missing or unreadable (input that is absent, not a policy that is
+    /// wrong), else 78.
     struct Failure: Error {
         var diagnostics: [PolicyDiagnostic]
-        var status: ExitStatusChoice
-    }
-
-    /// 66 when any file is missing or unreadable (it is input that is absent, not a
-    /// policy that is wrong), else 78.
-    enum ExitStatusChoice {
-        case noInput
-        case config
+        var status: ExitStatus
     }
 
     static func load(_ files: [String]) -> Result<[PolicyDocument], Failure> {

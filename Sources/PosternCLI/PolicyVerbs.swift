@@ -66,9 +66,8 @@ enum PolicyVerbs {
 
     private static func layerFailure(verb: String, failure: PolicyLayerLoader.Failure, layers: [String]) -> CommandResult {
         let lines = failure.diagnostics.map(\.description)
-        let status: ExitStatus = failure.status == .noInput ? .noInput : .config
         let report = Report(
-            verb: verb, exitCode: status,
+            verb: verb, exitCode: failure.status,
             policy: Report.Policy(layers: layers, effective: nil),
             error: lines.joined(separator: "\n")
         )
