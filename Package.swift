@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "PosternPolicy", targets: ["PosternPolicy"]),
         .executable(name: "postern", targets: ["postern"]),
         .library(name: "PosternOpenPGP", targets: ["PosternOpenPGP"]),
+        .library(name: "Postern", targets: ["Postern"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -28,6 +29,7 @@ let package = Package(
                 "PosternPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                "Postern",
             ]
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
@@ -41,6 +43,16 @@ let package = Package(
         // PGP/MIME (RFC 3156) sign / encrypt / verify / decrypt and key selection. The only GPGME user.
         .target(name: "PosternOpenPGP", dependencies: ["CGPGME"]),
         .testTarget(name: "PosternOpenPGPTests", dependencies: ["PosternOpenPGP"]),
+        // The facade a compliance tool embeds; for now the report and exit-status types.
+        .target(
+            name: "Postern",
+            dependencies: [
+                "PosternPolicy",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Drives the real built `postern` executable as a subprocess.
+        .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )

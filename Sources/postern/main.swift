@@ -1,2 +1,5 @@
+import Foundation
 import PosternCLI
-print("postern: not yet")
+
+PosternMain.bootstrapLogging()
+exit(await PosternMain.run(arguments: CommandLine.arguments))

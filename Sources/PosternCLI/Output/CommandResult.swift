@@ -1,0 +1,34 @@
+import Postern
+
+/// What a verb produced: the report, the primary human text, and the diagnostics.
+///
+/// Verbs return this value and never print; ``OutputWriter`` decides what goes to
+/// stdout and stderr for the chosen format.
+struct CommandResult: Sendable {
+    /// The report (printed as JSON with `--format json`); its exit code is the process's.
+    var report: Report
+    /// The primary output in text mode (stdout), such as an explanation.
+    var text: String?
+    /// Lines for stderr in both formats: located errors, summaries, failure messages.
+    var diagnostics: [String]
+
+    init(report: Report, text: String? = nil, diagnostics: [String] = []) {
+        self.report = report
+        self.text = text
+        self.diagnostics = diagnostics
+    }
+
+    /// The honest answer of a verb this build does not implement yet: exit 69, no success.
+    static func notAvailable(verb: String) -> CommandResult {
+        let message = "postern \(verb): not available yet in this build"
+        return failure(verb: verb, status: .unavailable, message: message)
+    }
+
+    /// A failure that is not a policy decision: the message on stderr and in `error`.
+    static func failure(verb: String, status: ExitStatus, message: String) -> CommandResult {
+        CommandResult(
+            report: .failure(verb: verb, exitCode: status, message: message),
+            diagnostics: [message]
+        )
+    }
+}

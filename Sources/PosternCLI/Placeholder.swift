@@ -1,3 +1,0 @@
-import PosternPolicy
-/// Placeholder CLI module.
-public enum PosternCLIPlaceholder {}

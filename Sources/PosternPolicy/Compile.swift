@@ -1,0 +1,119 @@
+/// One part of a compiled policy: a layer's top level (which always applies) or one rule.
+struct CompiledPart: Sendable {
+    /// The rule name, or the policy name for a layer's top level.
+    let name: String
+    /// The policy the part belongs to.
+    let policyName: String
+    /// The file the part came from.
+    let file: String
+    /// Whether the part is a rule (as opposed to a layer's top level).
+    let isRule: Bool
+    /// Where the part starts.
+    let location: SourceLocation
+    /// The condition; nil for a layer's top level.
+    let condition: RuleCondition?
+    /// The part's requirements as stated (with baseline defaults for a top level).
+    let source: PolicyRequirements
+    /// Fields a top level did not state and took from the baseline.
+    let defaulted: Set<PolicyField>
+    /// The part's lattice element.
+    let requirements: Requirements
+
+    /// `FILE:LINE` for `field`, falling back to the part's own location.
+    func source(of field: PolicyField) -> String {
+        (source.location(of: field) ?? location).description
+    }
+
+    /// Whether the rule applies to the context. A condition on the server or sender does not
+    /// hold when the context does not name one; `recipient` holds when ANY recipient
+    /// matches; `recipient-not` holds when ANY recipient matches none of its patterns.
+    func applies(to context: SendContext, host: String?) -> Bool {
+        guard let condition else { return true }
+        if let server = condition.server?.value {
+            guard let host, server.matches(host: host) else { return false }
+        }
+        if let sender = condition.sender?.value {
+            guard let address = context.sender, sender.matches(address: address) else { return false }
+        }
+        if let recipient = condition.recipient?.value {
+            guard context.recipients.contains(where: { recipient.matches(address: $0) }) else { return false }
+        }
+        if let recipientNot = condition.recipientNot?.value {
+            guard context.recipients.contains(where: { !recipientNot.matches(address: $0) }) else { return false }
+        }
+        return true
+    }
+}
+
+/// Policy layers compiled into a value that answers, for any send, what is required and
+/// why. Layers and the rules that match combine by meet (tighten-only, CONTRACT §3.1).
+///
+/// - Important: Compiling no layers at all yields the built-in baseline, never an empty
+///   (allow-everything) policy.
+public struct CompiledPolicy: Sendable {
+    /// Every part, in rank order: each layer's top level, then its rules, layer by layer.
+    let parts: [CompiledPart]
+    /// Indices into `parts` of the rules (conditional parts).
+    let ruleRanks: [Int]
+    /// The meet of every layer's top level, which applies to every send.
+    let base: Requirements
+    /// The layer documents, in the order given.
+    public let layers: [PolicyDocument]
+
+    /// The files of the layers, in the order given (CONTRACT §5 `policy.layers`).
+    public var layerFiles: [String] { layers.map(\.file) }
+
+    /// Compiles layers; an empty list compiles the built-in baseline.
+    public init(layers: [PolicyDocument]) {
+        let documents = layers.isEmpty ? [PolicyLoader.baseline] : layers
+        var parts: [CompiledPart] = []
+        var ruleRanks: [Int] = []
+        var base = Requirements.unstated
+        for document in documents {
+            let (filled, defaulted) = document.requirements.fillingDefaults(at: document.location)
+            let top = CompiledPart(
+                name: document.name, policyName: document.name, file: document.file, isRule: false,
+                location: document.location, condition: nil, source: filled, defaulted: defaulted,
+                requirements: Requirements(stated: filled, rank: parts.count))
+            base = base.meet(top.requirements)
+            parts.append(top)
+            for rule in document.rules {
+                ruleRanks.append(parts.count)
+                parts.append(
+                    CompiledPart(
+                        name: rule.name, policyName: document.name, file: document.file, isRule: true,
+                        location: rule.location, condition: rule.condition, source: rule.requirements, defaulted: [],
+                        requirements: Requirements(stated: rule.requirements, rank: parts.count)))
+            }
+        }
+        self.parts = parts
+        self.ruleRanks = ruleRanks
+        self.base = base
+        self.layers = documents
+    }
+
+    /// The requirements for one send: the layers' top levels met with every rule that applies.
+    public func resolve(_ context: SendContext) -> ResolvedPolicy {
+        let host = context.serverHost
+        var requirements = base
+        for rank in ruleRanks where parts[rank].applies(to: context, host: host) {
+            requirements = requirements.meet(parts[rank].requirements)
+        }
+        return ResolvedPolicy(parts: parts, requirements: requirements, context: context)
+    }
+
+    /// Ranks of the parts that apply to the context (top levels and matching rules), in order.
+    func applicableRanks(_ context: SendContext) -> [Int] {
+        let host = context.serverHost
+        return parts.indices.filter { parts[$0].applies(to: context, host: host) }
+    }
+}
+
+/// A compiled policy resolved for one send: what every checkpoint must check.
+/// Cheap to evaluate repeatedly (see ``evaluate(_:facts:)``).
+public struct ResolvedPolicy: Sendable {
+    let parts: [CompiledPart]
+    let requirements: Requirements
+    /// The send this was resolved for.
+    public let context: SendContext
+}

@@ -1,2 +1,0 @@
-/// Placeholder; the policy engine lands here.
-public enum PosternPolicyPlaceholder {}

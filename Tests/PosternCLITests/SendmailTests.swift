@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@testable import PosternCLI
+
+@Suite struct SendmailArgumentParserTests {
+    @Test func gitSendEmailStyleCommandLine() throws {
+        let parsed = try SendmailArgumentParser.parse(["-i", "-f", "me@example.org", "a@example.org", "b@example.org"])
+        #expect(parsed.ignoreDots)
+        #expect(!parsed.recipientsFromHeaders)
+        #expect(parsed.sender == "me@example.org")
+        #expect(parsed.recipients == ["a@example.org", "b@example.org"])
+    }
+
+    @Test func muttAndCronFlagsAreAcceptedAndIgnored() throws {
+        let parsed = try SendmailArgumentParser.parse([
+            "-oem", "-oi", "-odi", "-bm", "-B", "8BITMIME", "-N", "never", "-Am", "-U", "-t", "-F", "Ann Example", "--",
+            "c@example.org",
+        ])
+        #expect(parsed.ignoreDots)
+        #expect(parsed.recipientsFromHeaders)
+        #expect(parsed.fullName == "Ann Example")
+        #expect(parsed.recipients == ["c@example.org"])
+        #expect(parsed.ignoredFlags == ["-oem", "-odi", "-B 8BITMIME", "-N never", "-A m", "-U"])
+    }
+
+    @Test func cronStyleCommandLine() throws {
+        let parsed = try SendmailArgumentParser.parse(["-FCronDaemon", "-i", "-B8BITMIME", "-oem", "root"])
+        #expect(parsed.fullName == "CronDaemon")
+        #expect(parsed.ignoreDots)
+        #expect(parsed.recipients == ["root"])
+        #expect(parsed.ignoredFlags == ["-B 8BITMIME", "-oem"])
+    }
+
+    @Test func bundledAndAttachedValues() throws {
+        let parsed = try SendmailArgumentParser.parse(["-ti", "-fme@example.org", "-v", "a@example.org, b@example.org"])
+        #expect(parsed.recipientsFromHeaders && parsed.ignoreDots && parsed.verbose)
+        #expect(parsed.sender == "me@example.org")
+        #expect(parsed.recipients == ["a@example.org", "b@example.org"])
+    }
+
+    @Test func nullSenderAndAngleBrackets() throws {
+        #expect(try SendmailArgumentParser.parse(["-f", "<>", "-t"]).sender == "")
+        #expect(try SendmailArgumentParser.parse(["-r", "<me@example.org>", "-t"]).sender == "me@example.org")
+    }
+
+    @Test func formatIsAPosternExtension() throws {
+        #expect(try SendmailArgumentParser.parse(["--format", "json", "-t"]).format == .json)
+        #expect(try SendmailArgumentParser.parse(["--format=json", "-t"]).format == .json)
+    }
+
+    @Test(arguments: [
+        ([], "no recipients"), (["-x", "a@b"], "unknown option -x"), (["-bp"], "mode -bp"),
+        (["-bs"], "mode -bs"), (["a@b", "-f"], "-f needs a value"), (["--password=secret", "a@b"], "unknown option --password"),
+        (["-", "a@b"], "'-' is not a recipient"), (["-t", "a@b, ,c@d"], "must not be empty"),
+    ] as [([String], String)])
+    func usageErrors(arguments: [String], fragment: String) {
+        #expect {
+            _ = try SendmailArgumentParser.parse(arguments)
+        } throws: { error in
+            guard let error = error as? SendmailUsageError else { return false }
+            return !error.isDataError && error.message.contains(fragment) && !error.message.contains("secret")
+        }
+    }
+
+    @Test(arguments: [["a@b\r\nRCPT TO:<x@y>"], ["-f", "me@b\n", "-t"], ["-F", "Ann\r\nBcc: x@y", "-t"]])
+    func controlCharactersAreDataErrors(arguments: [String]) {
+        #expect {
+            _ = try SendmailArgumentParser.parse(arguments)
+        } throws: { error in
+            (error as? SendmailUsageError)?.isDataError == true
+        }
+    }
+
+    @Test func configLookupOrder() {
+        #expect(
+            SendmailConfigLocator.candidates(explicit: nil, environment: ["HOME": "/home/a"])
+                == ["/home/a/.config/postern/config.yaml", "/etc/postern/config.yaml"])
+        #expect(
+            SendmailConfigLocator.candidates(explicit: nil, environment: ["HOME": "/h", "POSTERN_CONFIG": "/c.yaml"])
+                == ["/c.yaml"])
+        #expect(SendmailConfigLocator.candidates(explicit: "/x.yaml", environment: ["POSTERN_CONFIG": "/c.yaml"]) == ["/x.yaml"])
+    }
+}
+
+@Suite struct SendmailProcessTests {
+    @Test func sendmailVerbParsesThenFailsHonestly() throws {
+        let result = try PosternProcess.run(["sendmail", "-oem", "-oi", "-f", "me@example.org", "a@example.org"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("postern sendmail: not available yet in this build"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func addressWithLineBreakExits65() throws {
+        let result = try PosternProcess.run(["sendmail", "a@example.org\r\nDATA"])
+        #expect(result.status == 65)
+    }
+
+    @Test func invokedAsSendmailBehavesAsTheSendmailVerb() throws {
+        let directory = try TemporaryDirectory()
+        let link = directory.url.appendingPathComponent("sendmail")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: try PosternProcess.executable())
+
+        let accepted = try PosternProcess.run(["-t", "-i", "-v"], executable: link)
+        #expect(accepted.status == 69)
+        #expect(accepted.stderr.contains("postern sendmail: not available yet in this build"))
+        #expect(accepted.stderr.contains("from-headers=yes"))
+
+        let json = try PosternProcess.run(["-oi", "--format", "json", "a@example.org"], executable: link)
+        #expect(json.status == 69)
+        #expect(try json.jsonObject()["verb"] as? String == "sendmail")
+
+        // Not parsed as postern verbs: "send" is just a recipient here, "-bp" a sendmail mode.
+        #expect(try PosternProcess.run(["send"], executable: link).status == 69)
+        #expect(try PosternProcess.run(["-bp"], executable: link).status == 64)
+    }
+}

@@ -1,3 +1,0 @@
-import Testing
-@testable import PosternPolicy
-@Test func placeholder() { #expect(Bool(true)) }
