@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "PosternPolicy", targets: ["PosternPolicy"]),
         .executable(name: "postern", targets: ["postern"]),
+        .library(name: "PosternMIME", targets: ["PosternMIME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -31,6 +32,9 @@ let package = Package(
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
         .testTarget(name: "PosternPolicyTests", dependencies: ["PosternPolicy"]),
+        // Message model, RFC 5322/2045-2047 parse and write, canonical CRLF, boundaries, header protection. Pure.
+        .target(name: "PosternMIME"),
+        .testTarget(name: "PosternMIMETests", dependencies: ["PosternMIME"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,89 @@
+import Testing
+@testable import PosternMIME
+
+@Suite struct HeaderProtectionTests {
+    let message: Message = {
+        let raw = simpleMessage.replacingOccurrences("Date:", "Keywords: secret plans\r\nContent-Type: text/plain; charset=utf-8\r\nDate:")
+        // swift-format-ignore: NeverUseForceTry
+        return (try? Message(parsing: bytes(raw))) ?? Message(entity: MIMEEntity(headers: Headers(), body: .leaf([])))
+    }()
+
+    @Test func encryptedPayloadCarriesRealHeadersAndOuterIsObscured() throws {
+        #expect(message.headers.contains("Keywords"))
+        let result = try HeaderProtection.protect(message, as: .encrypted)
+        let inner = result.inner.headers
+        let contentType = try inner.contentType()
+        #expect(contentType.mimeType == "text/plain")
+        #expect(contentType[parameter: "hp"] == "cipher")
+        #expect(contentType[parameter: "charset"] == "utf-8")
+        #expect(inner.first?.hasName("Content-Type") == true)
+        #expect(inner["Subject"] == "Hello world")
+        #expect(inner["From"] == "Alice Example <alice@example.org>")
+        #expect(inner["Message-ID"] == "<1@example.org>")
+        #expect(inner["Keywords"] == "secret plans")
+        #expect(!inner.contains("Bcc"))
+        let hpOuter = inner.fields(named: "HP-Outer").map(\.value)
+        #expect(hpOuter.contains("Subject: [...]"))
+        #expect(hpOuter.contains("From: Alice Example <alice@example.org>"))
+        #expect(!hpOuter.contains { $0.hasPrefix("Keywords") || $0.hasPrefix("Bcc") })
+
+        let outer = result.outerHeaders
+        #expect(outer["Subject"] == "[...]")
+        #expect(outer["From"] == "Alice Example <alice@example.org>")
+        #expect(outer["Message-ID"] == "<1@example.org>")
+        #expect(outer["MIME-Version"] == "1.0")
+        #expect(!outer.contains("Bcc"))
+        #expect(!outer.contains("Keywords"))
+        #expect(!outer.contains { $0.name.lowercased().hasPrefix("content-") })
+        #expect(try result.inner.decodedBody() == bytes("Body line one.\r\nBody line two.\r\n"))
+    }
+
+    @Test func signedOnlyKeepsSubjectOutsideAndMarksClear() throws {
+        let result = try HeaderProtection.protect(message, as: .signed)
+        #expect(try result.inner.headers.contentType()[parameter: "hp"] == "clear")
+        #expect(!result.inner.headers.contains("HP-Outer"))
+        #expect(result.outerHeaders["Subject"] == "Hello world")
+        #expect(result.outerHeaders["Keywords"] == "secret plans")
+        #expect(!result.outerHeaders.contains("Bcc"))
+        #expect(!result.inner.headers.contains("Bcc"))
+    }
+
+    @Test func outerMessageCombinesOuterHeadersWithCryptoEntity() throws {
+        let result = try HeaderProtection.protect(message, as: .encrypted)
+        let wrapper = try MIMEEntity(
+            contentType: ContentType(type: "application", subtype: "pkcs7-mime",
+                                     parameters: [.init("smime-type", "enveloped-data")]),
+            transferEncoding: "base64", encodedBody: Base64.encode([9, 9, 9]))
+        let outer = result.outerMessage(wrapping: wrapper)
+        let written = text(try outer.serialized())
+        #expect(written.contains("Subject: [...]\r\n"))
+        #expect(!written.contains("Hello"))
+        #expect(!written.lowercased().contains("bcc"))
+        #expect(try outer.entity.contentType().mimeType == "application/pkcs7-mime")
+        #expect(outer.headers.fields(named: "MIME-Version").count == 1)
+    }
+
+    @Test func innerBodyIsMadeSevenBitCleanForSigning() throws {
+        let raw = "From: a@x.example\r\nSubject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße\r\n"
+        let result = try HeaderProtection.protect(try Message(parsing: bytes(raw)), as: .signed)
+        var out: [UInt8] = []
+        MessageWriter.write(result.inner, into: &out)
+        #expect(out.allSatisfy { $0 < 0x80 })
+        #expect(result.inner.headers.contentTransferEncoding == "quoted-printable")
+        #expect(try result.inner.decodedBody() == bytes("Grüße\r\n"))
+    }
+
+    @Test func multipartPayloadGetsHpOnItsRoot() throws {
+        let raw = "From: a@x.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n\r\nx\r\n--z--\r\n"
+        let result = try HeaderProtection.protect(try Message(parsing: bytes(raw)), as: .encrypted)
+        let contentType = try result.inner.headers.contentType()
+        #expect(contentType.mimeType == "multipart/mixed")
+        #expect(contentType[parameter: "hp"] == "cipher")
+        #expect(contentType[parameter: "boundary"] == "z")
+        var out: [UInt8] = []
+        MessageWriter.write(result.inner, into: &out)
+        let reparsed = try MessageParser.parse(out)
+        #expect(reparsed.entity.multipart?.parts.count == 1)
+        #expect(reparsed.headers["Subject"] == "s")
+    }
+}
