@@ -20,7 +20,7 @@ public enum MessageParser {
     /// - Throws: ``MIMEError`` describing the first problem, with its line and byte offset.
     public static func parse<C: Collection>(_ bytes: C, options: ParseOptions = ParseOptions()) throws -> Message
     where C.Element == UInt8 {
-        let input = Array(bytes)
+        let input = (bytes as? [UInt8]) ?? Array(bytes)
         var partCount = 0
         let entity = try parseEntity(input[...], firstLine: 1, depth: 0, options: options, partCount: &partCount)
         return Message(entity: entity)
