@@ -67,10 +67,11 @@ public enum EncodedWords {
 
     /// Tries to decode one encoded word starting at `start` (which holds "=?").
     private static func decodeWord(_ s: [Unicode.Scalar], from start: Int) -> (String, Int)? {
-        // =?charset?enc?text?= ; no white space inside, at most 75 characters (be lenient up to 500).
+        // =?charset?enc?text?= ; no white space inside, at most 75 characters (be lenient up to 200,
+        // which also bounds the work a hostile run of "=?=?=?..." can cause).
         var fields: [[Unicode.Scalar]] = [[]]
         var index = start + 2
-        let limit = min(s.count, start + 500)
+        let limit = min(s.count, start + 200)
         while index < limit {
             let scalar = s[index]
             if scalar == " " || scalar == "\t" { return nil }

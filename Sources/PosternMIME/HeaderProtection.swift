@@ -100,6 +100,10 @@ public enum HeaderProtection {
                 inner.append(try HeaderField(name: "HP-Outer", value: "\(field.name): \(field.value)"))
             }
         }
+        if writeOptions.sevenBitClean {
+            // The injected fields are part of the signed content, which must be 7-bit (RFC 8551 §3.1.1).
+            inner = try HeaderEncoding.sevenBit(inner)
+        }
         return Result(inner: MIMEEntity(headers: inner, body: prepared.body), outerHeaders: outer)
     }
 

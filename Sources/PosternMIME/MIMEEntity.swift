@@ -11,6 +11,10 @@ public struct MIMEEntity: Hashable, Sendable {
         case leaf([UInt8])
         /// A multipart body.
         case multipart(Multipart)
+        /// An encapsulated message (`message/rfc822`, `message/global`), parsed so that its
+        /// parts can be canonicalised and re-encoded like any other (RFC 2046 §5.2.1 forbids
+        /// encoding the message/rfc822 entity itself).
+        indirect case message(MIMEEntity)
     }
 
     /// The header section (for a nested part: its content headers).
@@ -48,22 +52,31 @@ public struct MIMEEntity: Hashable, Sendable {
         return nil
     }
 
-    /// Every leaf entity, depth first.
+    /// The encapsulated message of a `message/rfc822` entity, or `nil`.
+    public var encapsulatedMessage: MIMEEntity? {
+        if case .message(let inner) = body { return inner }
+        return nil
+    }
+
+    /// Every leaf entity, depth first (descending into multiparts and encapsulated messages).
     public var leaves: [MIMEEntity] {
         switch body {
         case .leaf: [self]
         case .multipart(let multipart): multipart.parts.flatMap(\.leaves)
+        case .message(let inner): inner.leaves
         }
     }
 
-    /// Whether any leaf body holds octets ≥ 0x80 or NUL (needs 8BITMIME, or re-encoding).
+    /// Whether any body octet (part headers included, the top-level header section excluded)
+    /// is ≥ 0x80 or NUL, i.e. the message needs 8BITMIME unless re-encoded.
     public var containsEightBitBody: Bool {
         switch body {
         case .leaf(let bytes): Canonicalizer.containsEightBitOrNUL(bytes)
         case .multipart(let multipart):
-            multipart.parts.contains(where: \.containsEightBitBody)
+            multipart.parts.contains { $0.headers.requiresSMTPUTF8 || $0.containsEightBitBody }
                 || Canonicalizer.containsEightBitOrNUL(multipart.preamble ?? [])
                 || Canonicalizer.containsEightBitOrNUL(multipart.epilogue ?? [])
+        case .message(let inner): inner.headers.requiresSMTPUTF8 || inner.containsEightBitBody
         }
     }
 }

@@ -72,6 +72,20 @@ public enum MessageParser {
         }
         let body = depth == 0 ? Canonicalizer.canonicalLineEndings(bytes[header.bodyStart...])
             : Array(bytes[header.bodyStart...])
+        if contentType.type == "message", contentType.subtype == "rfc822" || contentType.subtype == "global",
+            ["7bit", "8bit", "binary"].contains(header.headers.contentTransferEncoding),
+            depth < options.limits.maxNestingDepth
+        {
+            // A forwarded message is opaque content to its sender: if it does not parse, keep it
+            // as a leaf rather than refuse the message that carries it.
+            var innerCount = partCount
+            if let inner = try? parseEntity(body[...], firstLine: bodyFirstLine, depth: depth + 1, options: options,
+                                            partCount: &innerCount)
+            {
+                partCount = innerCount
+                return MIMEEntity(headers: header.headers, body: .message(inner))
+            }
+        }
         return MIMEEntity(headers: header.headers, body: .leaf(body))
     }
 }

@@ -39,6 +39,8 @@ public enum MessageWriter {
         switch entity.body {
         case .leaf(let bytes):
             out.append(contentsOf: bytes)
+        case .message(let inner):
+            write(inner, into: &out)
         case .multipart(let multipart):
             let dashBoundary = Array(("--" + multipart.boundary).utf8)
             if let preamble = multipart.preamble {
@@ -65,8 +67,16 @@ public enum MessageWriter {
 
     private static func prepare(_ entity: MIMEEntity, options: WriteOptions) throws -> MIMEEntity {
         switch entity.body {
+        case .message(let inner):
+            var copy = entity
+            copy.body = .message(try prepare(inner, options: options))
+            return copy
         case .multipart(var multipart):
-            multipart.parts = try multipart.parts.map { try prepare($0, options: options) }
+            multipart.parts = try multipart.parts.map { part in
+                var prepared = try prepare(part, options: options)
+                if options.sevenBitClean { prepared.headers = try HeaderEncoding.sevenBit(prepared.headers) }
+                return prepared
+            }
             // Preamble and epilogue are ignored by readers; keep them only if they are already clean.
             if let preamble = multipart.preamble, !isClean(preamble, options: options) { multipart.preamble = [] }
             if let epilogue = multipart.epilogue, !isClean(epilogue, options: options) { multipart.epilogue = [] }

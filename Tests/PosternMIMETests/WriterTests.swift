@@ -81,7 +81,7 @@ import Testing
         #expect(try parts[1].decodedBody() == originalParts[1].decodedBody())
     }
 
-    @Test func messageAndMultipartTypesAreNotReencoded() throws {
+    @Test func unparseableEncapsulatedMessageNeedingReencodingIsAnError() throws {
         let raw = "Content-Type: message/rfc822\r\n\r\nSubject: " + String(repeating: "x", count: 1200) + "\r\n"
         let message = try Message(parsing: bytes(raw))
         #expect(throws: MIMEError.self) { try message.serialized() }
