@@ -32,6 +32,19 @@ public struct Message: Hashable, Sendable {
         try entity.headers.fields(named: name).flatMap { try AddressParser.parseList($0.value) }
     }
 
+    /// The envelope recipients a message names by default: every address in To, Cc and
+    /// (when `includingBcc`) Bcc, in order, without duplicates (compared ignoring case).
+    public func recipients(includingBcc: Bool = true) throws -> [MailAddress] {
+        var seen: Set<String> = []
+        var result: [MailAddress] = []
+        for name in includingBcc ? ["To", "Cc", "Bcc"] : ["To", "Cc"] {
+            for address in try addresses(in: name) where seen.insert(address.address.lowercased()).inserted {
+                result.append(address)
+            }
+        }
+        return result
+    }
+
     /// A copy without any header field named `name` (e.g. `"Bcc"`), case-insensitively.
     public func removingHeader(_ name: String) -> Message {
         var copy = self

@@ -65,13 +65,24 @@ public enum MessageWriter {
 
     private static let crlf: [UInt8] = [0x0D, 0x0A]
 
-    private static func prepare(_ entity: MIMEEntity, options: WriteOptions) throws -> MIMEEntity {
+    private static func prepare(_ original: MIMEEntity, options: WriteOptions) throws -> MIMEEntity {
+        var entity = original
+        entity.headers = try refoldingLongLines(entity.headers)
         switch entity.body {
         case .message(let inner):
             var copy = entity
             copy.body = .message(try prepare(inner, options: options))
             return copy
         case .multipart(var multipart):
+            // The writer uses `multipart.boundary`; keep the Content-Type parameter in step with it.
+            var contentType = try entity.headers.contentType()
+            if !contentType.isMultipart { contentType = ContentType(type: "multipart", subtype: "mixed") }
+            if contentType[parameter: "boundary"] != multipart.boundary {
+                contentType[parameter: "boundary"] = multipart.boundary
+                try entity.headers.set("Content-Type", contentType.description)
+            }
+            if let preamble = multipart.preamble { multipart.preamble = canonical(preamble) }
+            if let epilogue = multipart.epilogue { multipart.epilogue = canonical(epilogue) }
             multipart.parts = try multipart.parts.map { part in
                 var prepared = try prepare(part, options: options)
                 if options.sevenBitClean { prepared.headers = try HeaderEncoding.sevenBit(prepared.headers) }
@@ -83,7 +94,10 @@ public enum MessageWriter {
             var copy = entity
             copy.body = .multipart(multipart)
             return copy
-        case .leaf(let bytes):
+        case .leaf(let original):
+            // Bodies built through the API may carry bare CR or LF; the output never does.
+            let bytes = canonical(original)
+            if bytes != original { entity.body = .leaf(bytes) }
             let encoding = entity.headers.contentTransferEncoding
             let tooLong = Canonicalizer.longestLine(bytes[...]) > maxLineLength
             let eightBit = options.sevenBitClean && Canonicalizer.containsEightBitOrNUL(bytes)
@@ -107,6 +121,38 @@ public enum MessageWriter {
             }
             return copy
         }
+    }
+
+    private static func canonical(_ bytes: [UInt8]) -> [UInt8] {
+        hasBareLineEnding(bytes) ? Canonicalizer.canonicalLineEndings(bytes) : bytes
+    }
+
+    private static func hasBareLineEnding(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x0D:
+                guard index + 1 < bytes.count, bytes[index + 1] == 0x0A else { return true }
+                index += 2
+            case 0x0A:
+                return true
+            default:
+                index += 1
+            }
+        }
+        return false
+    }
+
+    /// Refolds any field with a physical line over 998 octets (possible when the parser's
+    /// ``MessageSizeLimits/maxHeaderLineLength`` was raised); a field that cannot be folded is an error.
+    private static func refoldingLongLines(_ headers: Headers) throws -> Headers {
+        guard headers.contains(where: { Canonicalizer.longestLine($0.serialized[...]) > maxLineLength }) else {
+            return headers
+        }
+        return Headers(try headers.map { field in
+            guard Canonicalizer.longestLine(field.serialized[...]) > maxLineLength else { return field }
+            return try HeaderField(name: field.name, value: field.value)
+        })
     }
 
     private static func isClean(_ bytes: [UInt8], options: WriteOptions) -> Bool {

@@ -115,3 +115,45 @@ import Testing
         #expect(headers.map(\.value) == ["3", "2"])
     }
 }
+
+@Suite struct WriterCanonicalFormTests {
+    @Test func apiBuiltBodiesWithBareLineEndingsAreWrittenCanonically() throws {
+        var headers = Headers()
+        try headers.set("From", "a@x.example")
+        let message = Message(entity: MIMEEntity(headers: headers, body: .leaf(bytes("one\ntwo\rthree\r\n"))))
+        let written = try message.serialized()
+        #expect(!hasBareLineEnding(written))
+        #expect(text(written).hasSuffix("\r\n\r\none\r\ntwo\r\nthree\r\n"))
+    }
+
+    @Test func multipartBoundaryHeaderIsKeptInStepWithTheBody() throws {
+        let part = MIMEEntity(headers: Headers(), body: .leaf(bytes("x")))
+        var headers = Headers()
+        try headers.set("Content-Type", "multipart/mixed; boundary=stale")
+        let entity = MIMEEntity(headers: headers, body: .multipart(Multipart(boundary: "fresh", parts: [part])))
+        let written = try MessageWriter.serialize(entity)
+        let reparsed = try MessageParser.parse(written)
+        #expect(reparsed.entity.multipart?.boundary == "fresh")
+        #expect(reparsed.entity.multipart?.parts.count == 1)
+        // No Content-Type at all: the writer declares multipart/mixed.
+        let bare = MIMEEntity(headers: Headers(), body: .multipart(Multipart(boundary: "b", parts: [part])))
+        #expect(try MessageParser.parse(MessageWriter.serialize(bare)).entity.contentType().mimeType == "multipart/mixed")
+    }
+
+    @Test func headerLinesAcceptedUnderARaisedLimitAreRefoldedOnWrite() throws {
+        let subject = (0..<300).map { "w\($0)" }.joined(separator: " ")
+        let raw = "From: a@x.example\r\nSubject: \(subject)\r\n\r\nbody\r\n"
+        let options = ParseOptions(limits: MessageSizeLimits(maxHeaderLineLength: 5000))
+        let message = try Message(parsing: bytes(raw), options: options)
+        let written = try message.serialized()
+        #expect(crlfLines(written).allSatisfy { $0.count <= 998 })
+        #expect(try Message(parsing: written).headers["Subject"] == subject)
+    }
+
+    @Test func recipientsCombineToCcBccWithoutDuplicates() throws {
+        let raw = "From: a@x.example\r\nTo: B <b@x.example>, c@x.example\r\nCc: C@X.example, d@x.example\r\nBcc: e@x.example\r\n\r\n"
+        let message = try Message(parsing: bytes(raw))
+        #expect(try message.recipients().map(\.address) == ["b@x.example", "c@x.example", "d@x.example", "e@x.example"])
+        #expect(try message.recipients(includingBcc: false).map(\.address) == ["b@x.example", "c@x.example", "d@x.example"])
+    }
+}
