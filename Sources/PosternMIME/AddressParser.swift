@@ -31,6 +31,7 @@ public struct MailAddress: Hashable, Sendable, CustomStringConvertible {
         return quoted + "\"@\(domain)"
     }
 
+    /// The mailbox as `Name <address>` (or `<address>`), for logs and messages.
     public var description: String {
         guard let displayName, !displayName.isEmpty else { return "<\(address)>" }
         return "\(displayName) <\(address)>"

@@ -6,8 +6,11 @@ public struct Headers: Hashable, Sendable, RandomAccessCollection {
     /// Creates a header section from fields.
     public init(_ fields: [HeaderField] = []) { self.fields = fields }
 
+    /// The index of the first field.
     public var startIndex: Int { fields.startIndex }
+    /// The index past the last field.
     public var endIndex: Int { fields.endIndex }
+    /// The field at `position`.
     public subscript(position: Int) -> HeaderField { fields[position] }
 
     /// The unfolded value of the first field named `name`, or `nil`.

@@ -9,6 +9,7 @@ public struct MIMEError: Error, Hashable, Sendable, CustomStringConvertible {
         public var rawValue: String
         /// Creates a code from its identifier.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The identifier.
         public var description: String { rawValue }
 
         /// A line in the header section is neither a field nor a continuation.
@@ -60,6 +61,7 @@ public struct MIMEError: Error, Hashable, Sendable, CustomStringConvertible {
         self.byteOffset = byteOffset
     }
 
+    /// `line N, byte M: code: message`.
     public var description: String {
         var location: [String] = []
         if let line { location.append("line \(line)") }

@@ -82,6 +82,7 @@ public struct RandomBoundaryGenerator<RNG: RandomNumberGenerator>: BoundaryGener
     /// Creates a generator drawing from `rng`.
     public init(rng: RNG) { self.rng = rng }
 
+    /// A fresh `=_Postern_…` boundary.
     public mutating func nextBoundary() -> String {
         let alphabet = Self.alphabet
         var out = "=_Postern_"
