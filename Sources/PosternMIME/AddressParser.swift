@@ -20,8 +20,10 @@ public struct MailAddress: Hashable, Sendable, CustomStringConvertible {
     /// The addr-spec as used in the SMTP envelope: `local@domain`, with the local part
     /// quoted when it is not a dot-atom.
     public var address: String {
-        let isDotAtom = !localPart.isEmpty && !localPart.hasPrefix(".") && !localPart.hasSuffix(".")
-            && !localPart.contains("..") && localPart.unicodeScalars.allSatisfy { AddressTokenizer.isAtext($0) || $0 == "." }
+        let isDotAtom =
+            !localPart.isEmpty && !localPart.hasPrefix(".") && !localPart.hasSuffix(".")
+            && !localPart.contains("..")
+            && localPart.unicodeScalars.allSatisfy { AddressTokenizer.isAtext($0) || $0 == "." }
         if isDotAtom { return "\(localPart)@\(domain)" }
         var quoted = "\""
         for scalar in localPart.unicodeScalars {
@@ -131,7 +133,9 @@ public enum AddressParser {
         while case .comment? = tokens.last { tokens.removeLast() }
     }
 
-    private static func parseAngleAddress(_ tokens: inout [AddressToken], in original: String) throws -> (String, String) {
+    private static func parseAngleAddress(_ tokens: inout [AddressToken], in original: String) throws -> (
+        String, String
+    ) {
         // obs-route: "@a,@b:" before the addr-spec.
         if tokens.last == .special("@") {
             while let token = tokens.last, token != .special(":") {

@@ -84,7 +84,9 @@ struct ParameterScanner {
 
     init(_ text: String) { scalars = Array(text.unicodeScalars) }
 
-    static let tspecials: Set<Unicode.Scalar> = ["(", ")", "<", ">", "@", ",", ";", ":", "\\", "\"", "/", "[", "]", "?", "="]
+    static let tspecials: Set<Unicode.Scalar> = [
+        "(", ")", "<", ">", "@", ",", ";", ":", "\\", "\"", "/", "[", "]", "?", "=",
+    ]
 
     static func isTokenScalar(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value > 0x20 && scalar.value < 0x7F && !tspecials.contains(scalar)
@@ -162,7 +164,9 @@ struct ParameterScanner {
         return String(String.UnicodeScalarView(scalars[start..<index]))
     }
 
-    static func parseParameters(_ scanner: inout ParameterScanner, in original: String) throws -> [ContentType.Parameter] {
+    static func parseParameters(_ scanner: inout ParameterScanner, in original: String) throws -> [ContentType
+        .Parameter]
+    {
         // Raw (name, section, extended, value) before RFC 2231 reassembly.
         struct Piece { var name: String; var section: Int?; var extended: Bool; var value: String }
         var pieces: [Piece] = []
@@ -200,7 +204,8 @@ struct ParameterScanner {
         var result: [ContentType.Parameter] = []
         for name in order {
             guard let sections = groups[name], let firstSection = sections.first else { continue }
-            let ordered = sections.contains { $0.section != nil }
+            let ordered =
+                sections.contains { $0.section != nil }
                 ? sections.filter { $0.section != nil }.sorted { ($0.section ?? 0) < ($1.section ?? 0) }
                 : [firstSection]
             var charset = "us-ascii"
@@ -223,7 +228,8 @@ struct ParameterScanner {
                     octets.append(contentsOf: text.utf8)
                 }
             }
-            let decoded = anyExtended
+            let decoded =
+                anyExtended
                 ? (Charsets.decode(octets, charset: charset) ?? String(decoding: octets, as: UTF8.self))
                 : String(decoding: octets, as: UTF8.self)
             result.append(ContentType.Parameter(name, decoded))

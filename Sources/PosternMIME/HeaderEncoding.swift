@@ -1,8 +1,10 @@
 /// Making header sections 7-bit clean, for content that is signed or sent without SMTPUTF8.
 public enum HeaderEncoding {
     /// Header fields whose values are address lists.
-    static let addressFields: Set<String> = ["from", "to", "cc", "bcc", "reply-to", "sender", "resent-from",
-                                             "resent-to", "resent-cc", "resent-sender"]
+    static let addressFields: Set<String> = [
+        "from", "to", "cc", "bcc", "reply-to", "sender", "resent-from",
+        "resent-to", "resent-cc", "resent-sender",
+    ]
 
     /// Rewrites UTF-8 in header fields as RFC 2231 parameters (Content-Type, Content-Disposition),
     /// address lists with RFC 2047 display names, or RFC 2047 encoded words (unstructured fields).
@@ -36,7 +38,8 @@ public enum HeaderEncoding {
             if name == "content-type" {
                 return try HeaderField(name: field.name, value: try ContentType(parsing: field.value).description)
             } else if name == "content-disposition" {
-                return try HeaderField(name: field.name, value: try ContentDisposition(parsing: field.value).description)
+                return try HeaderField(
+                    name: field.name, value: try ContentDisposition(parsing: field.value).description)
             } else if addressFields.contains(name) {
                 let addresses = try AddressParser.parseList(field.value)
                 guard addresses.allSatisfy({ $0.address.unicodeScalars.allSatisfy(\.isASCII) }) else { return field }

@@ -37,8 +37,9 @@ enum HeaderParser {
                     throw MIMEError(.eightBitInHeader, "8-bit octets in header \(name)", line: pendingLine)
                 }
                 if String(validating: pendingRaw, as: UTF8.self) == nil {
-                    throw MIMEError(.eightBitInHeader, "header \(name) holds 8-bit octets that are not UTF-8",
-                                    line: pendingLine)
+                    throw MIMEError(
+                        .eightBitInHeader, "header \(name) holds 8-bit octets that are not UTF-8",
+                        line: pendingLine)
                 }
             }
             if fields.count >= limits.maxHeaderCount {
@@ -57,15 +58,17 @@ enum HeaderParser {
             var lineEnd = lineStart
             while lineEnd < scanLimit, bytes[lineEnd] != 0x0D, bytes[lineEnd] != 0x0A {
                 if bytes[lineEnd] == 0 {
-                    throw MIMEError(.nulInHeader, "NUL octet in the header section", line: lineNumber,
-                                    byteOffset: lineEnd)
+                    throw MIMEError(
+                        .nulInHeader, "NUL octet in the header section", line: lineNumber,
+                        byteOffset: lineEnd)
                 }
                 lineEnd += 1
             }
             if lineEnd - lineStart > limits.maxHeaderLineLength {
-                throw MIMEError(.headerLineTooLong,
-                                "header line longer than \(limits.maxHeaderLineLength) octets",
-                                line: lineNumber, byteOffset: lineStart)
+                throw MIMEError(
+                    .headerLineTooLong,
+                    "header line longer than \(limits.maxHeaderLineLength) octets",
+                    line: lineNumber, byteOffset: lineStart)
             }
             var next = lineEnd
             if next < bytes.endIndex {
@@ -78,8 +81,9 @@ enum HeaderParser {
             }
             totalBytes += next - lineStart
             if totalBytes > limits.maxHeaderBytes {
-                throw MIMEError(.headerSectionTooLarge, "header section larger than \(limits.maxHeaderBytes) octets",
-                                line: lineNumber, byteOffset: lineStart)
+                throw MIMEError(
+                    .headerSectionTooLarge, "header section larger than \(limits.maxHeaderBytes) octets",
+                    line: lineNumber, byteOffset: lineStart)
             }
             let line = bytes[lineStart..<lineEnd]
             if line.isEmpty {
@@ -88,8 +92,9 @@ enum HeaderParser {
             }
             if let first = line.first, first == 0x20 || first == 0x09 {
                 guard pendingName != nil else {
-                    throw MIMEError(.malformedHeader, "continuation line before any header field",
-                                    line: lineNumber, byteOffset: lineStart)
+                    throw MIMEError(
+                        .malformedHeader, "continuation line before any header field",
+                        line: lineNumber, byteOffset: lineStart)
                 }
                 pendingRaw.append(0x0D)
                 pendingRaw.append(0x0A)
@@ -97,14 +102,16 @@ enum HeaderParser {
             } else {
                 try flush()
                 guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-                    throw MIMEError(.malformedHeader, "line is not a header field (no colon)",
-                                    line: lineNumber, byteOffset: lineStart)
+                    throw MIMEError(
+                        .malformedHeader, "line is not a header field (no colon)",
+                        line: lineNumber, byteOffset: lineStart)
                 }
                 // obs-field-name allows white space before the colon; it is not part of the name.
                 let nameBytes = line[lineStart..<colon].trimmingWhiteSpace()
                 guard !nameBytes.isEmpty, nameBytes.allSatisfy({ $0 >= 33 && $0 <= 126 }) else {
-                    throw MIMEError(.malformedHeader, "invalid header field name",
-                                    line: lineNumber, byteOffset: lineStart)
+                    throw MIMEError(
+                        .malformedHeader, "invalid header field name",
+                        line: lineNumber, byteOffset: lineStart)
                 }
                 pendingName = String(decoding: nameBytes, as: UTF8.self)
                 pendingRaw = Array(line[(colon + 1)...])

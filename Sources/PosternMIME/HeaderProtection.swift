@@ -88,7 +88,8 @@ public enum HeaderProtection {
         contentType[parameter: "hp"] = protection.rawValue
         var inner = Headers()
         inner.append(try HeaderField(name: "Content-Type", value: contentType.description))
-        for field in prepared.headers where isStructural(field) && !field.hasName("Content-Type")
+        for field in prepared.headers
+        where isStructural(field) && !field.hasName("Content-Type")
             && !field.hasName("MIME-Version")
         {
             inner.append(field)

@@ -41,36 +41,45 @@ public enum MessageParser {
         }
         if contentType.isMultipart {
             guard depth < options.limits.maxNestingDepth else {
-                throw MIMEError(.nestingTooDeep, "multiparts nest deeper than \(options.limits.maxNestingDepth)",
-                                line: bodyFirstLine)
+                throw MIMEError(
+                    .nestingTooDeep, "multiparts nest deeper than \(options.limits.maxNestingDepth)",
+                    line: bodyFirstLine)
             }
             guard let boundary = contentType[parameter: "boundary"], !boundary.isEmpty, boundary.utf8.count <= 200
             else {
-                throw MIMEError(.malformedMultipart, "multipart Content-Type without a usable boundary",
-                                line: firstLine)
+                throw MIMEError(
+                    .malformedMultipart, "multipart Content-Type without a usable boundary",
+                    line: firstLine)
             }
             // Canonicalise the body once at the outermost multipart; nested slices are already canonical.
             let canonical: ArraySlice<UInt8> =
-                depth == 0 ? Canonicalizer.canonicalLineEndings(bytes[header.bodyStart...])[...]
+                depth == 0
+                ? Canonicalizer.canonicalLineEndings(bytes[header.bodyStart...])[...]
                 : bytes[header.bodyStart...]
             let split = try MultipartSplitter.split(canonical, boundary: boundary, bodyFirstLine: bodyFirstLine)
             var parts: [MIMEEntity] = []
             for part in split.parts {
                 partCount += 1
                 guard partCount <= options.limits.maxPartCount else {
-                    throw MIMEError(.nestingTooDeep, "more than \(options.limits.maxPartCount) body parts",
-                                    line: part.firstLine)
+                    throw MIMEError(
+                        .nestingTooDeep, "more than \(options.limits.maxPartCount) body parts",
+                        line: part.firstLine)
                 }
                 parts.append(
-                    try parseEntity(part.bytes, firstLine: part.firstLine, depth: depth + 1, options: options,
-                                    partCount: &partCount))
+                    try parseEntity(
+                        part.bytes, firstLine: part.firstLine, depth: depth + 1, options: options,
+                        partCount: &partCount))
             }
             return MIMEEntity(
                 headers: header.headers,
-                body: .multipart(Multipart(boundary: boundary, preamble: split.preamble, parts: parts,
-                                           epilogue: split.epilogue)))
+                body: .multipart(
+                    Multipart(
+                        boundary: boundary, preamble: split.preamble, parts: parts,
+                        epilogue: split.epilogue)))
         }
-        let body = depth == 0 ? Canonicalizer.canonicalLineEndings(bytes[header.bodyStart...])
+        let body =
+            depth == 0
+            ? Canonicalizer.canonicalLineEndings(bytes[header.bodyStart...])
             : Array(bytes[header.bodyStart...])
         if contentType.type == "message", contentType.subtype == "rfc822" || contentType.subtype == "global",
             ["7bit", "8bit", "binary"].contains(header.headers.contentTransferEncoding),
@@ -79,8 +88,9 @@ public enum MessageParser {
             // A forwarded message is opaque content to its sender: if it does not parse, keep it
             // as a leaf rather than refuse the message that carries it.
             var innerCount = partCount
-            if let inner = try? parseEntity(body[...], firstLine: bodyFirstLine, depth: depth + 1, options: options,
-                                            partCount: &innerCount)
+            if let inner = try? parseEntity(
+                body[...], firstLine: bodyFirstLine, depth: depth + 1, options: options,
+                partCount: &innerCount)
             {
                 partCount = innerCount
                 return MIMEEntity(headers: header.headers, body: .message(inner))

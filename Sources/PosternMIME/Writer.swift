@@ -104,8 +104,9 @@ public enum MessageWriter {
             guard tooLong || eightBit else { return entity }
             let contentType = try entity.headers.contentType()
             if contentType.type == "message" || contentType.isMultipart {
-                throw MIMEError(.malformedEncoding,
-                                "\(contentType.mimeType) part needs re-encoding, which RFC 2046 does not allow")
+                throw MIMEError(
+                    .malformedEncoding,
+                    "\(contentType.mimeType) part needs re-encoding, which RFC 2046 does not allow")
             }
             let decoded = try TransferEncoding.decode(bytes[...], encoding: encoding)
             // Long lines alone always become quoted-printable (contract §3.4); for 7-bit cleanliness
@@ -149,10 +150,11 @@ public enum MessageWriter {
         guard headers.contains(where: { Canonicalizer.longestLine($0.serialized[...]) > maxLineLength }) else {
             return headers
         }
-        return Headers(try headers.map { field in
-            guard Canonicalizer.longestLine(field.serialized[...]) > maxLineLength else { return field }
-            return try HeaderField(name: field.name, value: field.value)
-        })
+        return Headers(
+            try headers.map { field in
+                guard Canonicalizer.longestLine(field.serialized[...]) > maxLineLength else { return field }
+                return try HeaderField(name: field.name, value: field.value)
+            })
     }
 
     private static func isClean(_ bytes: [UInt8], options: WriteOptions) -> Bool {

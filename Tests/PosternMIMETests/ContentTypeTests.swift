@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternMIME
 
 @Suite struct ContentTypeTests {
@@ -12,15 +13,18 @@ import Testing
 
     @Test func decodesRFC2231ContinuationsAndCharsets() throws {
         // RFC 2231 §3 and §4 examples.
-        let continued = try ContentType(parsing: """
-            message/external-body; access-type=URL; URL*0="ftp://"; URL*1="cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar"
-            """)
+        let continued = try ContentType(
+            parsing: """
+                message/external-body; access-type=URL; URL*0="ftp://"; URL*1="cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar"
+                """)
         #expect(continued[parameter: "url"] == "ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar")
-        let encoded = try ContentType(parsing: "application/x-stuff; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A")
+        let encoded = try ContentType(
+            parsing: "application/x-stuff; title*=us-ascii'en-us'This%20is%20%2A%2A%2Afun%2A%2A%2A")
         #expect(encoded[parameter: "title"] == "This is ***fun***")
-        let mixed = try ContentType(parsing: """
-            application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2="isn't it!"
-            """)
+        let mixed = try ContentType(
+            parsing: """
+                application/x-stuff; title*0*=us-ascii'en'This%20is%20even%20more%20; title*1*=%2A%2A%2Afun%2A%2A%2A%20; title*2="isn't it!"
+                """)
         #expect(mixed[parameter: "title"] == "This is even more ***fun*** isn't it!")
         let utf8 = try ContentType(parsing: "text/plain; name*=utf-8''%C3%A9t%C3%A9.txt")
         #expect(utf8[parameter: "name"] == "\u{e9}t\u{e9}.txt")

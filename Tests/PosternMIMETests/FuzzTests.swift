@@ -1,10 +1,12 @@
 import Testing
+
 @testable import PosternMIME
 
 @Suite struct FuzzTests {
     static let seeds: [[UInt8]] = [
         bytes(simpleMessage),
-        bytes("""
+        bytes(
+            """
             From: "A" <a@x.example>\r
             To: g: b@x.example, (c) <c@y.example>;\r
             Subject: =?utf-8?B?w6k=?=\r
@@ -33,8 +35,10 @@ import Testing
     /// parse (and then write and re-parse consistently) or fail with a MIMEError.
     @Test func mutatedMessagesParseOrFailCleanly() throws {
         var rng = SplitMix64(seed: 0xC0FFEE)
-        let interesting: [UInt8] = [0x0D, 0x0A, 0x00, 0x20, 0x09, 0xFF, 0xC3, UInt8(ascii: ":"), UInt8(ascii: "-"),
-                                    UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ";")]
+        let interesting: [UInt8] = [
+            0x0D, 0x0A, 0x00, 0x20, 0x09, 0xFF, 0xC3, UInt8(ascii: ":"), UInt8(ascii: "-"),
+            UInt8(ascii: "="), UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ";"),
+        ]
         var parsed = 0
         var rejected = 0
         for iteration in 0..<3000 {
@@ -52,7 +56,9 @@ import Testing
                     data.insert(contentsOf: data[position..<end], at: position)
                 }
             }
-            if iteration % 10 == 0 { data = (0..<Int.random(in: 0..<300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+            if iteration % 10 == 0 {
+                data = (0..<Int.random(in: 0..<300, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            }
             do {
                 let message = try Message(parsing: data)
                 parsed += 1

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import PosternMIME
 
 @Suite struct HeaderProtectionTests {
     let message: Message = {
-        let raw = simpleMessage.replacingOccurrences("Date:", "Keywords: secret plans\r\nContent-Type: text/plain; charset=utf-8\r\nDate:")
+        let raw = simpleMessage.replacingOccurrences(
+            "Date:", "Keywords: secret plans\r\nContent-Type: text/plain; charset=utf-8\r\nDate:")
         // swift-format-ignore: NeverUseForceTry
         return (try? Message(parsing: bytes(raw))) ?? Message(entity: MIMEEntity(headers: Headers(), body: .leaf([])))
     }()
@@ -51,8 +53,9 @@ import Testing
     @Test func outerMessageCombinesOuterHeadersWithCryptoEntity() throws {
         let result = try HeaderProtection.protect(message, as: .encrypted)
         let wrapper = try MIMEEntity(
-            contentType: ContentType(type: "application", subtype: "pkcs7-mime",
-                                     parameters: [.init("smime-type", "enveloped-data")]),
+            contentType: ContentType(
+                type: "application", subtype: "pkcs7-mime",
+                parameters: [.init("smime-type", "enveloped-data")]),
             transferEncoding: "base64", encodedBody: Base64.encode([9, 9, 9]))
         let outer = result.outerMessage(wrapping: wrapper)
         let written = text(try outer.serialized())
@@ -74,7 +77,8 @@ import Testing
     }
 
     @Test func multipartPayloadGetsHpOnItsRoot() throws {
-        let raw = "From: a@x.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n\r\nx\r\n--z--\r\n"
+        let raw =
+            "From: a@x.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n\r\nx\r\n--z--\r\n"
         let result = try HeaderProtection.protect(try Message(parsing: bytes(raw)), as: .encrypted)
         let contentType = try result.inner.headers.contentType()
         #expect(contentType.mimeType == "multipart/mixed")

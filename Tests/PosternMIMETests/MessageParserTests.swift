@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternMIME
 
 @Suite struct MessageParserTests {
@@ -29,7 +30,8 @@ import Testing
     }
 
     @Test func decodesEncodedWordSubjectAndAcceptsUTF8Headers() throws {
-        let message = try Message(parsing: bytes("Subject: =?utf-8?Q?gr=C3=BC=C3=9Fe?=\r\nTo: Jörg <jörg@example.org>\r\n\r\nx"))
+        let message = try Message(
+            parsing: bytes("Subject: =?utf-8?Q?gr=C3=BC=C3=9Fe?=\r\nTo: Jörg <jörg@example.org>\r\n\r\nx"))
         #expect(message.subject == "grüße")
         #expect(message.requiresSMTPUTF8)
         #expect(try message.addresses(in: "To").first?.localPart == "jörg")
@@ -91,30 +93,40 @@ import Testing
     }
 
     @Test(arguments: [
-        BadInput(name: "line that is not a header", input: bytes("From: a@b.example\r\nthis is not a header\r\n\r\nbody"),
-                 code: .malformedHeader, line: 2),
-        BadInput(name: "continuation first", input: bytes(" folded\r\nFrom: a@b.example\r\n\r\n"),
-                 code: .malformedHeader, line: 1),
+        BadInput(
+            name: "line that is not a header", input: bytes("From: a@b.example\r\nthis is not a header\r\n\r\nbody"),
+            code: .malformedHeader, line: 2),
+        BadInput(
+            name: "continuation first", input: bytes(" folded\r\nFrom: a@b.example\r\n\r\n"),
+            code: .malformedHeader, line: 1),
         BadInput(name: "empty field name", input: bytes(": value\r\n\r\n"), code: .malformedHeader, line: 1),
-        BadInput(name: "NUL in header", input: bytes("From: a@b.example\r\nSubject: a") + [0] + bytes("b\r\n\r\n"),
-                 code: .nulInHeader, line: 2),
-        BadInput(name: "latin-1 in header", input: bytes("Subject: caf") + [0xE9] + bytes("\r\n\r\n"),
-                 code: .eightBitInHeader, line: 1),
-        BadInput(name: "multipart without boundary", input: bytes("Content-Type: multipart/mixed\r\n\r\n--x\r\n"),
-                 code: .malformedMultipart, line: 1),
-        BadInput(name: "multipart without closing delimiter",
-                 input: bytes("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\npart\r\n"),
-                 code: .malformedMultipart, line: nil),
-        BadInput(name: "multipart whose boundary never occurs",
-                 input: bytes("Content-Type: multipart/mixed; boundary=x\r\n\r\nno parts here\r\n"),
-                 code: .malformedMultipart, line: 3),
-        BadInput(name: "multipart with no parts",
-                 input: bytes("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n"),
-                 code: .malformedMultipart, line: 3),
-        BadInput(name: "malformed content type", input: bytes("Content-Type: text\r\n\r\n"),
-                 code: .malformedContentType, line: 1),
-        BadInput(name: "header line over 998", input: bytes("Subject: " + String(repeating: "x", count: 1000) + "\r\n\r\n"),
-                 code: .headerLineTooLong, line: 1),
+        BadInput(
+            name: "NUL in header", input: bytes("From: a@b.example\r\nSubject: a") + [0] + bytes("b\r\n\r\n"),
+            code: .nulInHeader, line: 2),
+        BadInput(
+            name: "latin-1 in header", input: bytes("Subject: caf") + [0xE9] + bytes("\r\n\r\n"),
+            code: .eightBitInHeader, line: 1),
+        BadInput(
+            name: "multipart without boundary", input: bytes("Content-Type: multipart/mixed\r\n\r\n--x\r\n"),
+            code: .malformedMultipart, line: 1),
+        BadInput(
+            name: "multipart without closing delimiter",
+            input: bytes("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\npart\r\n"),
+            code: .malformedMultipart, line: nil),
+        BadInput(
+            name: "multipart whose boundary never occurs",
+            input: bytes("Content-Type: multipart/mixed; boundary=x\r\n\r\nno parts here\r\n"),
+            code: .malformedMultipart, line: 3),
+        BadInput(
+            name: "multipart with no parts",
+            input: bytes("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n"),
+            code: .malformedMultipart, line: 3),
+        BadInput(
+            name: "malformed content type", input: bytes("Content-Type: text\r\n\r\n"),
+            code: .malformedContentType, line: 1),
+        BadInput(
+            name: "header line over 998", input: bytes("Subject: " + String(repeating: "x", count: 1000) + "\r\n\r\n"),
+            code: .headerLineTooLong, line: 1),
     ])
     func malformedInputIsAnErrorWithLocation(bad: BadInput) {
         do {

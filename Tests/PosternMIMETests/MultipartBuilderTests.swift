@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternMIME
 
 /// A generator that replays fixed candidates, to force collisions.
@@ -19,7 +20,8 @@ struct ScriptedBoundaries: BoundaryGenerator {
     }
 
     @Test func buildsMultipartThatParsesBack() throws {
-        let text = try MIMEEntity(contentType: ContentType(type: "text", subtype: "plain"), encodedBody: bytes("hello\nworld\n"))
+        let text = try MIMEEntity(
+            contentType: ContentType(type: "text", subtype: "plain"), encodedBody: bytes("hello\nworld\n"))
         let data = try MIMEEntity(
             contentType: ContentType(type: "application", subtype: "octet-stream"), transferEncoding: "base64",
             encodedBody: Base64.encode([1, 2, 3]))

@@ -1,12 +1,15 @@
 import Testing
+
 @testable import PosternMIME
 
 /// Generates random MIME trees, writes them, parses them back and checks that the
 /// structure and every decoded leaf survive, with and without 7-bit cleaning.
 @Suite struct RoundTripTests {
     static func randomBody(_ rng: inout SplitMix64) -> [UInt8] {
-        let pieces: [[UInt8]] = [bytes("text "), bytes("\r\n"), bytes("\n"), bytes("\r"), bytes("ü"), bytes("="),
-                                 bytes("--"), bytes(" \t"), [0xFF, 0x00], bytes(String(repeating: "L", count: 700))]
+        let pieces: [[UInt8]] = [
+            bytes("text "), bytes("\r\n"), bytes("\n"), bytes("\r"), bytes("ü"), bytes("="),
+            bytes("--"), bytes(" \t"), [0xFF, 0x00], bytes(String(repeating: "L", count: 700)),
+        ]
         var out: [UInt8] = []
         for _ in 0..<Int.random(in: 0..<40, using: &rng) {
             out += pieces[Int.random(in: 0..<pieces.count, using: &rng)]
@@ -24,14 +27,17 @@ import Testing
             return try MIMEEntity.multipart(subtype: "mixed", parts: parts, boundaries: &boundaries)
         }
         let isText = Bool.random(using: &rng)
-        let type = isText ? ContentType(type: "text", subtype: "plain", parameters: [.init("charset", "utf-8")])
+        let type =
+            isText
+            ? ContentType(type: "text", subtype: "plain", parameters: [.init("charset", "utf-8")])
             : ContentType(type: "application", subtype: "octet-stream")
         let body = randomBody(&rng)
         switch Int.random(in: 0..<3, using: &rng) {
         case 0: return try MIMEEntity(contentType: type, transferEncoding: "base64", encodedBody: Base64.encode(body))
         case 1:
-            return try MIMEEntity(contentType: type, transferEncoding: "quoted-printable",
-                                  encodedBody: QuotedPrintable.encode(body, text: false))
+            return try MIMEEntity(
+                contentType: type, transferEncoding: "quoted-printable",
+                encodedBody: QuotedPrintable.encode(body, text: false))
         default: return try MIMEEntity(contentType: type, transferEncoding: "8bit", encodedBody: body)
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternMIME
 
 @Suite struct TransferEncodingTests {
@@ -37,7 +38,8 @@ import Testing
     }
 
     @Test func quotedPrintableDecodesSoftBreaksAndLowercaseHexAndKeepsBadEscapes() {
-        #expect(text(QuotedPrintable.decode(bytes("abc=\r\ndef =3d=c3=a9 =ZZ   \r\nx")[...])) == "abcdef =\u{e9} =ZZ\r\nx")
+        #expect(
+            text(QuotedPrintable.decode(bytes("abc=\r\ndef =3d=c3=a9 =ZZ   \r\nx")[...])) == "abcdef =\u{e9} =ZZ\r\nx")
     }
 
     @Test(arguments: [true, false])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternMIME
 
 @Suite struct WriterTests {
@@ -8,7 +9,8 @@ import Testing
     }
 
     @Test func removingBccDropsEveryBccField() throws {
-        let message = try Message(parsing: bytes("From: a@x.example\r\nBcc: b@x.example\r\nbcc: c@x.example\r\n\r\nhi\r\n"))
+        let message = try Message(
+            parsing: bytes("From: a@x.example\r\nBcc: b@x.example\r\nbcc: c@x.example\r\n\r\nhi\r\n"))
         let stripped = message.removingHeader("BCC")
         #expect(!stripped.headers.contains("bcc"))
         #expect(!text(try stripped.serialized()).lowercased().contains("bcc"))
@@ -137,7 +139,8 @@ import Testing
         #expect(reparsed.entity.multipart?.parts.count == 1)
         // No Content-Type at all: the writer declares multipart/mixed.
         let bare = MIMEEntity(headers: Headers(), body: .multipart(Multipart(boundary: "b", parts: [part])))
-        #expect(try MessageParser.parse(MessageWriter.serialize(bare)).entity.contentType().mimeType == "multipart/mixed")
+        #expect(
+            try MessageParser.parse(MessageWriter.serialize(bare)).entity.contentType().mimeType == "multipart/mixed")
     }
 
     @Test func headerLinesAcceptedUnderARaisedLimitAreRefoldedOnWrite() throws {
@@ -151,9 +154,12 @@ import Testing
     }
 
     @Test func recipientsCombineToCcBccWithoutDuplicates() throws {
-        let raw = "From: a@x.example\r\nTo: B <b@x.example>, c@x.example\r\nCc: C@X.example, d@x.example\r\nBcc: e@x.example\r\n\r\n"
+        let raw =
+            "From: a@x.example\r\nTo: B <b@x.example>, c@x.example\r\nCc: C@X.example, d@x.example\r\nBcc: e@x.example\r\n\r\n"
         let message = try Message(parsing: bytes(raw))
-        #expect(try message.recipients().map(\.address) == ["b@x.example", "c@x.example", "d@x.example", "e@x.example"])
-        #expect(try message.recipients(includingBcc: false).map(\.address) == ["b@x.example", "c@x.example", "d@x.example"])
+        #expect(
+            try message.recipients().map(\.address) == ["b@x.example", "c@x.example", "d@x.example", "e@x.example"])
+        #expect(
+            try message.recipients(includingBcc: false).map(\.address) == ["b@x.example", "c@x.example", "d@x.example"])
     }
 }
