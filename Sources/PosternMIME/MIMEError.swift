@@ -50,7 +50,8 @@ public struct MIMEError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// The 1-based line number in the input, when known.
     public var line: Int?
-    /// The 0-based byte offset in the input, when known.
+    /// The 0-based byte offset, when known: in the input for the top-level header section,
+    /// in the canonicalised body for body parts.
     public var byteOffset: Int?
 
     /// Creates an error.

@@ -142,6 +142,10 @@ public enum QuotedPrintable {
                 } else {
                     line.append(byte)
                 }
+            case UInt8(ascii: "F") where (line.isEmpty || line.count + 1 > 75) && startsFrom(input, at: index):
+                // "From " at the start of a line is rewritten to ">From " by mbox-style agents,
+                // which would break a signature over this text.
+                put(escaped(byte))
             case 33...126 where byte != UInt8(ascii: "="):
                 put([byte])
             default:
@@ -151,6 +155,11 @@ public enum QuotedPrintable {
         }
         out.append(contentsOf: line)
         return out
+    }
+
+    private static func startsFrom(_ input: [UInt8], at index: Int) -> Bool {
+        let from = Array("From ".utf8)
+        return index + from.count <= input.count && input[index..<(index + from.count)].elementsEqual(from)
     }
 
     /// Decodes quoted-printable. Soft line breaks are removed, trailing white space on

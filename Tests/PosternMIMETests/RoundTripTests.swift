@@ -8,7 +8,7 @@ import Testing
     static func randomBody(_ rng: inout SplitMix64) -> [UInt8] {
         let pieces: [[UInt8]] = [
             bytes("text "), bytes("\r\n"), bytes("\n"), bytes("\r"), bytes("ü"), bytes("="),
-            bytes("--"), bytes(" \t"), [0xFF, 0x00], bytes(String(repeating: "L", count: 700)),
+            bytes("--"), bytes(" \t"), bytes("From "), [0xFF, 0x00], bytes(String(repeating: "L", count: 700)),
         ]
         var out: [UInt8] = []
         for _ in 0..<Int.random(in: 0..<40, using: &rng) {

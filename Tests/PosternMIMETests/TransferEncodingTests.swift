@@ -31,6 +31,7 @@ import Testing
         ("tab\t", "tab=09"),
         ("caf\u{e9}", "caf=C3=A9"),
         ("bare\rcr", "bare=0Dcr"),
+        ("From me\r\nFrom you, not From here", "=46rom me\r\n=46rom you, not From here"),
     ])
     func quotedPrintableVectors(plain: String, encoded: String) {
         #expect(text(QuotedPrintable.encode(bytes(plain))) == encoded)
