@@ -46,6 +46,14 @@ public struct MIMEEntity: Hashable, Sendable {
         return try TransferEncoding.decode(bytes[...], encoding: headers.contentTransferEncoding)
     }
 
+    /// The canonical octets of this entity (header section, blank line, body) after
+    /// ``MessageWriter/prepared(_:options:)``. Preparing is idempotent, so an entity that was
+    /// already prepared (e.g. ``HeaderProtection/Result/inner``) is written exactly as it is:
+    /// these are the octets to sign or encrypt.
+    public func serialized(options: WriteOptions = WriteOptions()) throws -> [UInt8] {
+        try MessageWriter.serialize(self, options: options)
+    }
+
     /// The multipart body, or `nil` for a leaf.
     public var multipart: Multipart? {
         if case .multipart(let multipart) = body { return multipart }

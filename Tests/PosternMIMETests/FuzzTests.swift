@@ -29,6 +29,22 @@ import Testing
             --b1--\r
 
             """),
+        bytes(
+            """
+            From: a@x.example\r
+            Content-Type: message/rfc822\r
+            \r
+            From: b@y.example\r
+            Content-Type: multipart/alternative; boundary=q\r
+            \r
+            --q\r
+            Content-Type: text/plain; charset=iso-8859-1\r
+            Content-Disposition: attachment; filename*0*=utf-8''%C3%A9; filename*1=x\r
+            \r
+            \u{e9}t\u{e9}\r
+            --q--\r
+
+            """),
     ]
 
     /// Feeds a few thousand mutated messages through parse and write: each must either

@@ -76,6 +76,16 @@ import Testing
         #expect(try result.inner.decodedBody() == bytes("Grüße\r\n"))
     }
 
+    @Test func preparedInnerEntityIsSerializedUnchanged() throws {
+        let raw = "From: a@x.example\r\nSubject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße "
+            + String(repeating: "x", count: 1200) + "\r\n"
+        let result = try HeaderProtection.protect(try Message(parsing: bytes(raw)), as: .signed)
+        var direct: [UInt8] = []
+        MessageWriter.write(result.inner, into: &direct)
+        #expect(try result.inner.serialized() == direct)
+        #expect(try result.inner.serialized(options: WriteOptions(sevenBitClean: true)) == direct)
+    }
+
     @Test func multipartPayloadGetsHpOnItsRoot() throws {
         let raw =
             "From: a@x.example\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n\r\nx\r\n--z--\r\n"
