@@ -103,57 +103,56 @@ public enum QuotedPrintable {
     public static func encode<C: Collection>(_ bytes: C, text: Bool = true) -> [UInt8] where C.Element == UInt8 {
         let input = Array(bytes)
         var out: [UInt8] = []
-        out.reserveCapacity(input.count + input.count / 8)
-        var line: [UInt8] = []
-        func softBreak() {
-            out.append(contentsOf: line)
-            out.append(contentsOf: [UInt8(ascii: "="), 0x0D, 0x0A])
-            line.removeAll(keepingCapacity: true)
+        out.reserveCapacity(input.count + input.count / 8 + 16)
+        // Characters on the current encoded line; at most 75 before a soft break's "=".
+        var column = 0
+        func makeRoom(_ width: Int) {
+            if column + width > 75 {
+                out.append(UInt8(ascii: "="))
+                out.append(0x0D)
+                out.append(0x0A)
+                column = 0
+            }
         }
-        func put(_ token: [UInt8]) {
-            // Leave room for the "=" of a soft break: content ≤ 75 characters before it.
-            if line.count + token.count > 75 { softBreak() }
-            line.append(contentsOf: token)
+        func putLiteral(_ byte: UInt8) {
+            makeRoom(1)
+            out.append(byte)
+            column += 1
         }
-        func escaped(_ byte: UInt8) -> [UInt8] { [UInt8(ascii: "="), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]] }
+        func putEscaped(_ byte: UInt8) {
+            makeRoom(3)
+            out.append(UInt8(ascii: "="))
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0F)])
+            column += 3
+        }
         var index = 0
         while index < input.count {
             let byte = input[index]
-            if text, byte == 0x0D, index + 1 < input.count, input[index + 1] == 0x0A {
-                out.append(contentsOf: line)
-                out.append(contentsOf: [0x0D, 0x0A])
-                line.removeAll(keepingCapacity: true)
+            let next = index + 1
+            let nextIsCRLF = text && next + 1 < input.count && input[next] == 0x0D && input[next + 1] == 0x0A
+            if text, byte == 0x0D, next < input.count, input[next] == 0x0A {
+                out.append(0x0D)
+                out.append(0x0A)
+                column = 0
                 index += 2
                 continue
             }
-            let atLineEnd: Bool = {
-                let next = index + 1
-                if next == input.count { return true }
-                return text && input[next] == 0x0D && next + 1 < input.count && input[next + 1] == 0x0A
-            }()
             switch byte {
             case 0x20, 0x09:
                 // Trailing white space would be stripped in transit (RFC 2045 §6.7 rule 3).
-                if atLineEnd {
-                    put(escaped(byte))
-                } else if line.count + 1 > 75 {
-                    softBreak()
-                    line.append(byte)
-                } else {
-                    line.append(byte)
-                }
-            case UInt8(ascii: "F") where (line.isEmpty || line.count + 1 > 75) && startsFrom(input, at: index):
+                if next == input.count || nextIsCRLF { putEscaped(byte) } else { putLiteral(byte) }
+            case UInt8(ascii: "F") where (column == 0 || column + 1 > 75) && startsFrom(input, at: index):
                 // "From " at the start of a line is rewritten to ">From " by mbox-style agents,
                 // which would break a signature over this text.
-                put(escaped(byte))
+                putEscaped(byte)
             case 33...126 where byte != UInt8(ascii: "="):
-                put([byte])
+                putLiteral(byte)
             default:
-                put(escaped(byte))
+                putEscaped(byte)
             }
             index += 1
         }
-        out.append(contentsOf: line)
         return out
     }
 
