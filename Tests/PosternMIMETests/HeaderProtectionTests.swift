@@ -77,7 +77,8 @@ import Testing
     }
 
     @Test func preparedInnerEntityIsSerializedUnchanged() throws {
-        let raw = "From: a@x.example\r\nSubject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße "
+        let raw =
+            "From: a@x.example\r\nSubject: s\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nGrüße "
             + String(repeating: "x", count: 1200) + "\r\n"
         let result = try HeaderProtection.protect(try Message(parsing: bytes(raw)), as: .signed)
         var direct: [UInt8] = []
