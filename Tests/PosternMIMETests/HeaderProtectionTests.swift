@@ -102,3 +102,69 @@ import Testing
         #expect(reparsed.headers["Subject"] == "s")
     }
 }
+
+@Suite struct SigningAssemblyTests {
+    /// What S/MIME and PGP/MIME signing rely on: the first part of the assembled
+    /// multipart/signed, as transmitted, is octet for octet the content that was signed.
+    @Test func signedPartIsTransmittedExactlyAsSigned() throws {
+        let raw = """
+            From: Jörg <joerg@x.example>\r
+            To: b@x.example\r
+            Bcc: hidden@x.example\r
+            Subject: Grüße\r
+            Content-Type: text/plain; charset=utf-8\r
+            \r
+            From the start: \(String(repeating: "ü", count: 600))\r
+            trailing space \r
+
+            """
+        let message = try Message(parsing: bytes(raw))
+        let protected = try HeaderProtection.protect(message, as: .signed)
+        let signedOctets = try protected.inner.serialized()
+        let signature = try MIMEEntity(
+            contentType: ContentType(type: "application", subtype: "pkcs7-signature"), transferEncoding: "base64",
+            encodedBody: Base64.encode([0x30, 0x80, 0x01]))
+        var boundaries = RandomBoundaryGenerator(rng: SplitMix64(seed: 3))
+        let signed = try MIMEEntity.multipart(
+            subtype: "signed",
+            parameters: [.init("protocol", "application/pkcs7-signature"), .init("micalg", "sha-256")],
+            parts: [protected.inner, signature], boundaries: &boundaries)
+        let wire = try protected.outerMessage(wrapping: signed).serialized()
+
+        // Find the first part on the wire by its boundary, independently of our parser.
+        let boundary = try #require(signed.multipart?.boundary)
+        let opening = bytes("--\(boundary)\r\n")
+        let delimiter = bytes("\r\n--\(boundary)")
+        let start = try #require(firstRange(of: opening, in: wire)).upperBound
+        let end = try #require(firstRange(of: delimiter, in: Array(wire[start...]))).lowerBound + start
+        #expect(Array(wire[start..<end]) == signedOctets)
+        // The signed content is 7-bit (RFC 8551 §3.1.1); the outer header keeps the original's
+        // UTF-8, so the message needs SMTPUTF8 exactly as the original did.
+        #expect(signedOctets.allSatisfy { $0 < 0x80 })
+        #expect(try Message(parsing: wire).requiresSMTPUTF8 == message.requiresSMTPUTF8)
+        #expect(!text(wire).lowercased().contains("bcc"))
+        #expect(crlfLines(wire).allSatisfy { $0.count <= 998 })
+    }
+
+    @Test func customConfidentialityPolicyIsApplied() throws {
+        let policy = HeaderProtection.ConfidentialityPolicy { field in
+            if field.hasName("To") { return nil }
+            return try HeaderProtection.ConfidentialityPolicy.baseline.transform(field)
+        }
+        let message = try Message(parsing: bytes(simpleMessage))
+        let result = try HeaderProtection.protect(message, as: .encrypted, policy: policy)
+        #expect(!result.outerHeaders.contains("To"))
+        #expect(result.outerHeaders["Subject"] == "[...]")
+        #expect(result.inner.headers["To"] != nil)
+        #expect(!result.inner.headers.fields(named: "HP-Outer").contains { $0.value.hasPrefix("To:") })
+    }
+}
+
+func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
+    guard needle.count <= haystack.count else { return nil }
+    for start in 0...(haystack.count - needle.count)
+    where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+        return start..<(start + needle.count)
+    }
+    return nil
+}
