@@ -58,7 +58,7 @@ public enum HeaderProtection {
 
     /// Builds the protected inner entity and the outer header section for `message`.
     ///
-    /// - Important: `Bcc` is never copied to either output: Bcc recipients are handled by
+    /// - Important: `Bcc` (and `Resent-Bcc`) is never copied to either output: Bcc recipients are handled by
     ///   the envelope alone, and copying it would disclose them to every recipient.
     /// - Parameters:
     ///   - writeOptions: applied to the inner body before it is returned; the default makes it
@@ -70,7 +70,9 @@ public enum HeaderProtection {
         writeOptions: WriteOptions = WriteOptions(sevenBitClean: true)
     ) throws -> Result {
         let original = message.headers
-        let nonStructural = original.filter { !isStructural($0) && !$0.hasName("Bcc") && !$0.hasName("HP-Outer") }
+        let nonStructural = original.filter {
+            !isStructural($0) && !$0.hasName("Bcc") && !$0.hasName("Resent-Bcc") && !$0.hasName("HP-Outer")
+        }
 
         var outer = Headers()
         outer.append(try HeaderField(name: "MIME-Version", value: "1.0"))

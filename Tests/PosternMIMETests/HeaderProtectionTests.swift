@@ -5,8 +5,8 @@ import Testing
 @Suite struct HeaderProtectionTests {
     let message: Message = {
         let raw = simpleMessage.replacingOccurrences(
-            "Date:", "Keywords: secret plans\r\nContent-Type: text/plain; charset=utf-8\r\nDate:")
-        // swift-format-ignore: NeverUseForceTry
+            "Date:",
+            "Keywords: secret plans\r\nResent-Bcc: r@x.example\r\nContent-Type: text/plain; charset=utf-8\r\nDate:")
         return (try? Message(parsing: bytes(raw))) ?? Message(entity: MIMEEntity(headers: Headers(), body: .leaf([])))
     }()
 
@@ -24,6 +24,7 @@ import Testing
         #expect(inner["Message-ID"] == "<1@example.org>")
         #expect(inner["Keywords"] == "secret plans")
         #expect(!inner.contains("Bcc"))
+        #expect(!inner.contains("Resent-Bcc"))
         let hpOuter = inner.fields(named: "HP-Outer").map(\.value)
         #expect(hpOuter.contains("Subject: [...]"))
         #expect(hpOuter.contains("From: Alice Example <alice@example.org>"))
@@ -35,6 +36,7 @@ import Testing
         #expect(outer["Message-ID"] == "<1@example.org>")
         #expect(outer["MIME-Version"] == "1.0")
         #expect(!outer.contains("Bcc"))
+        #expect(!outer.contains("Resent-Bcc"))
         #expect(!outer.contains("Keywords"))
         #expect(!outer.contains { $0.name.lowercased().hasPrefix("content-") })
         #expect(try result.inner.decodedBody() == bytes("Body line one.\r\nBody line two.\r\n"))
