@@ -12,6 +12,8 @@ public struct MIMEError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The identifier.
         public var description: String { rawValue }
 
+        /// The message has no header fields at all (empty input, or a blank first line).
+        public static let noHeaderFields = Code(rawValue: "no-header-fields")
         /// A line in the header section is neither a field nor a continuation.
         public static let malformedHeader = Code(rawValue: "malformed-header")
         /// A header line exceeds ``MessageSizeLimits/maxHeaderLineLength``.

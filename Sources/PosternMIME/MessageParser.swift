@@ -17,12 +17,22 @@ public struct ParseOptions: Hashable, Sendable {
 public enum MessageParser {
     /// Parses a complete message. Every line ending in the input is canonicalised to CRLF.
     ///
+    /// Decisions on edge cases: a header section that runs to end of input without a blank
+    /// line is a message without a body (accepted); a line that is neither a field nor a
+    /// continuation before the blank line is an error; a message without any header field
+    /// is an error; 8-bit header octets must be UTF-8 (and then ``Message/requiresSMTPUTF8``);
+    /// a `message/rfc822` body that does not parse is kept as an opaque leaf.
+    ///
     /// - Throws: ``MIMEError`` describing the first problem, with its line and byte offset.
     public static func parse<C: Collection>(_ bytes: C, options: ParseOptions = ParseOptions()) throws -> Message
     where C.Element == UInt8 {
         let input = (bytes as? [UInt8]) ?? Array(bytes)
         var partCount = 0
         let entity = try parseEntity(input[...], firstLine: 1, depth: 0, options: options, partCount: &partCount)
+        // A body part may have no header fields; a message may not (RFC 5322 §3.6 needs From and Date).
+        guard !entity.headers.isEmpty else {
+            throw MIMEError(.noHeaderFields, "the message has no header fields", line: 1, byteOffset: 0)
+        }
         return Message(entity: entity)
     }
 

@@ -96,6 +96,8 @@ import Testing
         BadInput(
             name: "line that is not a header", input: bytes("From: a@b.example\r\nthis is not a header\r\n\r\nbody"),
             code: .malformedHeader, line: 2),
+        BadInput(name: "empty input", input: [], code: .noHeaderFields, line: 1),
+        BadInput(name: "blank first line", input: bytes("\r\nbody\r\n"), code: .noHeaderFields, line: 1),
         BadInput(
             name: "continuation first", input: bytes(" folded\r\nFrom: a@b.example\r\n\r\n"),
             code: .malformedHeader, line: 1),
