@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "postern", targets: ["postern"]),
         .library(name: "PosternOpenPGP", targets: ["PosternOpenPGP"]),
         .library(name: "Postern", targets: ["Postern"]),
+        .library(name: "PosternMIME", targets: ["PosternMIME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -53,6 +54,9 @@ let package = Package(
         ),
         // Drives the real built `postern` executable as a subprocess.
         .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy"]),
+        // Message model, RFC 5322/2045-2047 parse and write, canonical CRLF, boundaries, header protection. Pure.
+        .target(name: "PosternMIME"),
+        .testTarget(name: "PosternMIMETests", dependencies: ["PosternMIME"]),
     ],
     swiftLanguageModes: [.v6]
 )
