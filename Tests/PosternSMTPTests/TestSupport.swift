@@ -55,7 +55,8 @@ final class FakeServer {
     /// Checkpoints to fail, with the violation codes to report.
     var failCheckpoints: [SMTPCheckpoint.Kind: [String]] = [:]
 
-    private(set) var tls = false
+    /// Whether STARTTLS happened: EHLO then answers with `ehloTLS`.
+    private(set) var upgraded = false
     private var authStep: Int?
 
     // What happened.
@@ -74,7 +75,7 @@ final class FakeServer {
         }
         let verb = line.split(separator: " ").first.map { String($0).uppercased() } ?? ""
         switch verb {
-        case "EHLO": return tls ? ehloTLS : ehloPlain
+        case "EHLO": return upgraded ? ehloTLS : ehloPlain
         case "STARTTLS": return startTLSReply
         case "AUTH":
             authStep = 0
@@ -92,8 +93,7 @@ final class FakeServer {
 
     /// Runs the machine to its end and returns the outcome.
     @discardableResult
-    func run(_ machine: inout SMTPClientStateMachine, implicitTLS: Bool = false) -> SMTPSessionOutcome? {
-        tls = implicitTLS
+    func run(_ machine: inout SMTPClientStateMachine) -> SMTPSessionOutcome? {
         var queue: [SMTPClientEvent] = [.connected, .bytesReceived(Array(greeting))]
         var steps = 0
         while !queue.isEmpty, steps < 10_000 {
@@ -111,7 +111,7 @@ final class FakeServer {
                         replies += reply(to: line)
                     }
                 case .startTLS:
-                    tls = true
+                    upgraded = true
                     queue.append(.tlsEstablished)
                 case .checkpoint(let checkpoint):
                     checkpoints.append(checkpoint)
