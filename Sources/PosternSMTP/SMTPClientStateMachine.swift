@@ -8,6 +8,12 @@ import Foundation
 /// AUTH] → per transaction: checkpoint(envelope) → MAIL FROM + RCPT TO (one write with
 /// PIPELINING) → DATA → body → next transaction → QUIT.
 ///
+/// Driving it (postgres-nio style): create it (bad input throws a data error here, before
+/// any connection), deliver ``SMTPClientEvent/connected``, then every read as
+/// ``SMTPClientEvent/bytesReceived(_:)``, and carry out the returned actions in order until
+/// ``SMTPClientAction/finish(_:)``. Checkpoints, TLS and body streaming are the driver's
+/// work; each ends with the matching event.
+///
 /// - Important: AUTH and MAIL FROM are only produced when the driver confirms the matching
 ///   checkpoint; bytes that arrive after the `220` to STARTTLS (in the same read or later,
 ///   before ``SMTPClientEvent/tlsEstablished``) end the session as `response-injection`;
@@ -84,6 +90,12 @@ public struct SMTPClientStateMachine: Sendable {
         self.transactions = transactions
         self.tlsActive = configuration.security == .implicitTLS
     }
+
+    /// The reply time limits in force (the driver applies ``SMTPTimeouts/dataBlock`` to body writes).
+    public var timeouts: SMTPTimeouts { configuration.timeouts }
+
+    /// Bytes received and not yet part of a handled reply.
+    public var unconsumedByteCount: Int { parser.unconsumedByteCount }
 
     /// Whether the session is over (``SMTPClientAction/finish(_:)`` was returned).
     public var isFinished: Bool {
@@ -204,6 +216,8 @@ public struct SMTPClientStateMachine: Sendable {
                 guard let next = try parser.nextReply() else { break }
                 reply = next
             } catch {
+                // Garbage after QUIT does not undo messages the server already accepted.
+                if case .awaitingQUITReply = state { return actions + finish() }
                 var located = error
                 located.step = currentStep
                 return actions + fail(located, quit: false)

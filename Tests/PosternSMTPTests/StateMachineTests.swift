@@ -530,3 +530,29 @@ struct StateMachineTests {
         #expect(outcome.capabilities?.authMechanisms == ["PLAIN", "LOGIN"])
     }
 }
+
+@Suite("Dialogue state machine: endings")
+struct StateMachineEndingTests {
+    @Test("garbage or refusal after QUIT keeps a successful outcome", arguments: [
+        "221 bye\r\n", "500 what\r\n", "garbage\r\n", "250 " + String(repeating: "x", count: 600),
+    ])
+    func quitReplyDoesNotMatter(_ quitReply: String) throws {
+        let server = FakeServer()
+        server.quitReply = quitReply
+        var session = try machine(security: .plaintext, transactions: [try transaction()])
+        let outcome = try #require(server.run(&session))
+        #expect(outcome.succeeded)
+        #expect(outcome.completedTransactions.count == 1)
+    }
+
+    @Test func laterFailureKeepsEarlierAcceptedMessages() throws {
+        let server = FakeServer()
+        server.rcptReplies = ["second@example.org": "550 5.1.1 unknown\r\n"]
+        var session = try machine(
+            security: .plaintext,
+            transactions: [try transaction(to: ["first@example.org"]), try transaction(to: ["second@example.org"])])
+        let outcome = try #require(server.run(&session))
+        #expect(outcome.completedTransactions.map(\.acceptedRecipients) == [["first@example.org"]])
+        #expect(outcome.error?.rejectedRecipients.map(\.recipient) == ["second@example.org"])
+    }
+}
