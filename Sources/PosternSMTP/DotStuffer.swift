@@ -21,22 +21,42 @@ public struct DotStuffer: Sendable {
     public mutating func stuff(_ chunk: some Collection<UInt8>, into output: inout [UInt8]) {
         guard !finished else { return }
         output.reserveCapacity(output.count + chunk.count + chunk.count / 64 + 4)
-        for byte in chunk {
+        // Work on contiguous memory so the scan is fast even when the caller's generic type is
+        // not specialised across the module boundary.
+        let done: Void? = chunk.withContiguousStorageIfAvailable { stuff(buffer: $0, into: &output) }
+        if done == nil { Array(chunk).withUnsafeBufferPointer { stuff(buffer: $0, into: &output) } }
+    }
+
+    private mutating func stuff(buffer: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        let count = buffer.count
+        var index = 0
+        while index < count {
             if pendingCR {
                 pendingCR = false
                 endLine(into: &output)
-                if byte == 0x0A { continue }
+                if buffer[index] == 0x0A {
+                    index += 1
+                    continue
+                }
             }
-            switch byte {
-            case 0x0D:
+            let byte = buffer[index]
+            if byte == 0x0D {
                 pendingCR = true
-            case 0x0A:
-                endLine(into: &output)
-            default:
-                if atLineStart && byte == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
-                atLineStart = false
-                output.append(byte)
+                index += 1
+                continue
             }
+            if byte == 0x0A {
+                endLine(into: &output)
+                index += 1
+                continue
+            }
+            if atLineStart && byte == UInt8(ascii: ".") { output.append(UInt8(ascii: ".")) }
+            atLineStart = false
+            // Copy the rest of the line in one go.
+            var end = index + 1
+            while end < count && buffer[end] != 0x0D && buffer[end] != 0x0A { end += 1 }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<end]))
+            index = end
         }
     }
 
