@@ -433,7 +433,8 @@ public struct SMTPClientStateMachine: Sendable {
         let commands = [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) }
         let pipelined = capabilities?.pipelining ?? false
         var progress = EnvelopeProgress(
-            index: index, awaiting: pipelined ? commands : [.mail], unsent: pipelined ? [] : Array(commands.dropFirst()))
+            index: index, awaiting: pipelined ? commands : [.mail], unsent: pipelined ? [] : Array(commands.dropFirst())
+        )
         var bytes: [UInt8] = []
         for command in progress.awaiting { bytes += line(for: command, in: index) }
         progress.mailRefusal = nil
@@ -501,12 +502,15 @@ public struct SMTPClientStateMachine: Sendable {
         if !progress.rejected.isEmpty {
             // CONTRACT §3.4: all or nothing. RSET, QUIT, no DATA.
             let permanent = progress.rejected.contains { $0.reply.isPermanentNegative || !$0.reply.isTransientNegative }
-            failure = failure ?? SMTPError(
-                code: .recipientsRejected, category: permanent ? .permanent : .temporary, step: .rcpt,
-                reply: progress.rejected.first?.reply,
-                message: "the server refused \(progress.rejected.count) of \(transaction.recipients.count) recipients: "
-                    + progress.rejected.map(\.recipient).joined(separator: ", "),
-                rejectedRecipients: progress.rejected)
+            failure =
+                failure
+                ?? SMTPError(
+                    code: .recipientsRejected, category: permanent ? .permanent : .temporary, step: .rcpt,
+                    reply: progress.rejected.first?.reply,
+                    message:
+                        "the server refused \(progress.rejected.count) of \(transaction.recipients.count) recipients: "
+                        + progress.rejected.map(\.recipient).joined(separator: ", "),
+                    rejectedRecipients: progress.rejected)
             state = .awaitingRSETReply
             return send("RSET", timeout: configuration.timeouts.otherCommand)
         }

@@ -35,8 +35,11 @@ public struct SMTPMailbox: Sendable, Hashable, CustomStringConvertible {
     public var description: String { address }
 
     static func quoted(_ text: String) -> String {
-        "\"" + text.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F
-            ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined() + "\""
+        "\""
+            + text.unicodeScalars.map {
+                $0.isASCII && $0.value >= 0x20 && $0.value != 0x7F
+                    ? String($0) : "\\u{\(String($0.value, radix: 16))}"
+            }.joined() + "\""
     }
 
     static func isAtext(_ byte: UInt8) -> Bool {
@@ -82,10 +85,12 @@ public struct SMTPMailbox: Sendable, Hashable, CustomStringConvertible {
         }
         let inner = Array(literal.dropFirst().dropLast())
         let octets = inner.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        if octets.count == 4, octets.allSatisfy({
-            !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { asciiDigit($0) != nil }
-                && (Int(String(decoding: $0, as: UTF8.self)) ?? 256) <= 255
-        }) {
+        if octets.count == 4,
+            octets.allSatisfy({
+                !$0.isEmpty && $0.count <= 3 && $0.allSatisfy { asciiDigit($0) != nil }
+                    && (Int(String(decoding: $0, as: UTF8.self)) ?? 256) <= 255
+            })
+        {
             return true
         }
         guard let colon = inner.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return false }

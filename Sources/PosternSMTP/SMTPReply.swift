@@ -18,9 +18,10 @@ public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
     /// The line texts decoded as UTF-8 (invalid sequences replaced).
     public var textLines: [String] { lines.map { String(decoding: $0, as: UTF8.self) } }
 
-    /// `"250 text"` of the first line, for messages and reports.
+    /// `"250 text"` of the first line, for messages and reports, with control characters
+    /// replaced by `?`.
     public var firstLineText: String {
-        let text = String(decoding: lines.first ?? [], as: UTF8.self)
+        let text = terminalSafe(String(decoding: lines.first ?? [], as: UTF8.self))
         return text.isEmpty ? "\(code)" : "\(code) \(text)"
     }
 

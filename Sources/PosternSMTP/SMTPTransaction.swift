@@ -23,7 +23,9 @@ public struct SMTPTransaction: Sendable, Hashable {
         self.sender = try sender.map { (address) throws(SMTPError) in try SMTPMailbox(validating: address) }
         var mailboxes: [SMTPMailbox] = []
         for recipient in recipients { mailboxes.append(try SMTPMailbox(validating: recipient)) }
-        guard !mailboxes.isEmpty else { throw .dataError(.invalidAddress, "a transaction needs at least one recipient") }
+        guard !mailboxes.isEmpty else {
+            throw .dataError(.invalidAddress, "a transaction needs at least one recipient")
+        }
         guard messageSize >= 0 else { throw .dataError(.invalidParameter, "the message size is negative") }
         if let envelopeID = dsn?.envelopeID { _ = try xtextEncode(envelopeID, what: "DSN envelope ID") }
         self.recipients = mailboxes

@@ -33,8 +33,18 @@ public struct SMTPTranscript: Sendable, Hashable {
                 droppedEntryCount += 1
                 continue
             }
-            let printable = String(line.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-            entries.append(Entry(direction: direction, text: printable))
+            entries.append(Entry(direction: direction, text: terminalSafe(line)))
         }
     }
+}
+
+/// Replaces C0 and C1 controls (and DEL) with `?`, so server text printed on a terminal by
+/// `-v` or in an error message cannot send escape sequences (a UTF-8 U+009B is a CSI).
+func terminalSafe(_ text: some StringProtocol) -> String {
+    var result = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        let value = scalar.value
+        result.append(value < 0x20 || (0x7F...0x9F).contains(value) ? "?" : scalar)
+    }
+    return String(result)
 }

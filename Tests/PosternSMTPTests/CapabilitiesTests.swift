@@ -24,11 +24,13 @@ struct CapabilitiesTests {
         #expect(caps.extensionDescriptions.contains("SIZE 35882577"))
     }
 
-    @Test("absent or odd extensions", arguments: [
-        ("250 mx.test\r\n", nil as Int?),
-        ("250-mx.test\r\n250 SIZE\r\n", 0),
-        ("250-mx.test\r\n250 SIZE lots\r\n", 0),
-    ])
+    @Test(
+        "absent or odd extensions",
+        arguments: [
+            ("250 mx.test\r\n", nil as Int?),
+            ("250-mx.test\r\n250 SIZE\r\n", 0),
+            ("250-mx.test\r\n250 SIZE lots\r\n", 0),
+        ])
     func sizes(_ text: String, _ size: Int?) throws {
         let caps = try capabilities(text)
         #expect(caps.sizeLimit == size)

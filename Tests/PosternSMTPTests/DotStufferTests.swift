@@ -53,18 +53,20 @@ func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> [Int] {
 
 @Suite("Dot-stuffing")
 struct DotStufferTests {
-    @Test("examples", arguments: [
-        ("Hello\r\n", "Hello\r\n.\r\n"),
-        ("Hello", "Hello\r\n.\r\n"),
-        ("", ".\r\n"),
-        (".\r\n", "..\r\n.\r\n"),
-        ("a\r\n.\r\nb\r\n", "a\r\n..\r\nb\r\n.\r\n"),
-        ("a\n.\nb", "a\r\n..\r\nb\r\n.\r\n"),
-        ("a\r.\rb\r", "a\r\n..\r\nb\r\n.\r\n"),
-        ("..x\r\n.", "...x\r\n..\r\n.\r\n"),
-        ("a.b\r\n", "a.b\r\n.\r\n"),
-        ("\r\n\r\n", "\r\n\r\n.\r\n"),
-    ])
+    @Test(
+        "examples",
+        arguments: [
+            ("Hello\r\n", "Hello\r\n.\r\n"),
+            ("Hello", "Hello\r\n.\r\n"),
+            ("", ".\r\n"),
+            (".\r\n", "..\r\n.\r\n"),
+            ("a\r\n.\r\nb\r\n", "a\r\n..\r\nb\r\n.\r\n"),
+            ("a\n.\nb", "a\r\n..\r\nb\r\n.\r\n"),
+            ("a\r.\rb\r", "a\r\n..\r\nb\r\n.\r\n"),
+            ("..x\r\n.", "...x\r\n..\r\n.\r\n"),
+            ("a.b\r\n", "a.b\r\n.\r\n"),
+            ("\r\n\r\n", "\r\n\r\n.\r\n"),
+        ])
     func examples(_ input: String, _ expected: String) {
         #expect(String(decoding: DotStuffer.stuffed([UInt8](input)), as: UTF8.self) == expected)
     }

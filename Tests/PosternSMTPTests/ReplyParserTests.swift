@@ -46,16 +46,18 @@ struct ReplyParserTests {
         #expect(reply.description == "250-mx.test greets you\n250 SIZE 1000")
     }
 
-    @Test("enhanced status codes only when advertised, class must match", arguments: [
-        ("250 2.1.5 Ok\r\n", true, "2.1.5"),
-        ("550 5.7.1 Relaying denied\r\n", true, "5.7.1"),
-        ("451 4.3.0 try later\r\n", true, "4.3.0"),
-        ("250 2.1.5 Ok\r\n", false, nil),
-        ("250 5.1.1 mismatch\r\n", true, nil),
-        ("250 2.1 short\r\n", true, nil),
-        ("250 2.1.5x\r\n", true, nil),
-        ("354 2.0.0 go\r\n", true, nil),
-    ] as [(String, Bool, String?)])
+    @Test(
+        "enhanced status codes only when advertised, class must match",
+        arguments: [
+            ("250 2.1.5 Ok\r\n", true, "2.1.5"),
+            ("550 5.7.1 Relaying denied\r\n", true, "5.7.1"),
+            ("451 4.3.0 try later\r\n", true, "4.3.0"),
+            ("250 2.1.5 Ok\r\n", false, nil),
+            ("250 5.1.1 mismatch\r\n", true, nil),
+            ("250 2.1 short\r\n", true, nil),
+            ("250 2.1.5x\r\n", true, nil),
+            ("354 2.0.0 go\r\n", true, nil),
+        ] as [(String, Bool, String?)])
     func enhancedStatusCodes(_ input: String, _ advertised: Bool, _ expected: String?) throws {
         var parser = SMTPReplyParser(parsesEnhancedStatusCodes: advertised)
         parser.append([UInt8](input))
@@ -63,12 +65,14 @@ struct ReplyParserTests {
         #expect(reply.enhancedStatusCode?.description == expected)
     }
 
-    @Test("unconsumed bytes after a complete reply are counted", arguments: [
-        ("220 go ahead\r\n", 0),
-        ("220 go ahead\r\n2", 1),
-        ("220 go ahead\r\n235 2.7.0 ok\r\n", 14),
-        ("220 go ahead\r\n250-a\r\n", 7),
-    ])
+    @Test(
+        "unconsumed bytes after a complete reply are counted",
+        arguments: [
+            ("220 go ahead\r\n", 0),
+            ("220 go ahead\r\n2", 1),
+            ("220 go ahead\r\n235 2.7.0 ok\r\n", 14),
+            ("220 go ahead\r\n250-a\r\n", 7),
+        ])
     func unconsumed(_ input: String, _ expected: Int) throws {
         var parser = SMTPReplyParser()
         parser.append([UInt8](input))

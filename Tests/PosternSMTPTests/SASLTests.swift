@@ -23,9 +23,11 @@ struct SASLTests {
         try scram.acceptSuccess()
     }
 
-    @Test("a wrong or missing server signature is an error", arguments: [
-        "v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", "v=", "v=!!!", "x=1", "",
-    ])
+    @Test(
+        "a wrong or missing server signature is an error",
+        arguments: [
+            "v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=", "v=", "v=!!!", "x=1", "",
+        ])
     func scramRejectsBadServerSignature(_ serverFinal: String) throws {
         var scram = try SCRAMSHA256(username: "user", password: Secret("pencil"), clientNonce: Self.rfcNonce)
         _ = try scram.initialResponse()
@@ -36,15 +38,17 @@ struct SASLTests {
         #expect(throws: SMTPError.self) { try scram.acceptSuccess() }
     }
 
-    @Test("malformed server-first messages", arguments: [
-        "r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  // nonce not ours
-        "r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  // not extended
-        "r=rOprNGfwEbeRWgbNEkqOx,s=***,i=4096",
-        "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1",  // too weak
-        "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",  // CPU burn
-        "m=ext,r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
-        "garbage",
-    ])
+    @Test(
+        "malformed server-first messages",
+        arguments: [
+            "r=someoneelse,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  // nonce not ours
+            "r=rOprNGfwEbeRWgbNEkqO,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",  // not extended
+            "r=rOprNGfwEbeRWgbNEkqOx,s=***,i=4096",
+            "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1",  // too weak
+            "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=99999999999",  // CPU burn
+            "m=ext,r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+            "garbage",
+        ])
     func scramRejectsMalformedServerFirst(_ serverFirst: String) throws {
         var scram = try SCRAMSHA256(username: "user", password: Secret("pencil"), clientNonce: Self.rfcNonce)
         _ = try scram.initialResponse()
@@ -77,8 +81,9 @@ struct SASLTests {
     @Test func pbkdf2MatchesRFC7914Vector() {
         // RFC 7914 §11: PBKDF2-HMAC-SHA256 (P="passwd", S="salt", c=1), first 32 octets.
         let derived = pbkdf2HMACSHA256(password: [UInt8]("passwd"), salt: [UInt8]("salt"), iterations: 1)
-        #expect(derived.map { String(format: "%02x", $0) }.joined()
-            == "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc")
+        #expect(
+            derived.map { String(format: "%02x", $0) }.joined()
+                == "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc")
     }
 
     @Test func plainAndLoginEncodings() throws {
@@ -97,8 +102,9 @@ struct SASLTests {
 
     @Test func oauthEncodings() throws {
         var bearer = try SASLOAuthBearer(username: "alice@example.org", token: Secret("tok.en"))
-        #expect(try bearer.initialResponse()
-            == [UInt8]("n,a=alice@example.org,\u{1}auth=Bearer tok.en\u{1}\u{1}"))
+        #expect(
+            try bearer.initialResponse()
+                == [UInt8]("n,a=alice@example.org,\u{1}auth=Bearer tok.en\u{1}\u{1}"))
         #expect(try bearer.respond(toChallenge: [UInt8]("{\"status\":\"invalid_token\"}")) == [1])
         #expect(throws: SMTPError.self) { try bearer.acceptSuccess() }
         var xoauth = try SASLXOAuth2(username: "alice@example.org", token: Secret("tok.en"))
@@ -108,16 +114,18 @@ struct SASLTests {
         #expect(throws: SMTPError.self) { try SASLXOAuth2(username: "a\u{1}", token: Secret("t")) }
     }
 
-    @Test("mechanism choice: strongest offered and allowed, by credential kind", arguments: [
-        (["PLAIN", "LOGIN", "SCRAM-SHA-256"], ["PLAIN", "LOGIN", "SCRAM-SHA-256"], false, "SCRAM-SHA-256"),
-        (["PLAIN", "LOGIN", "SCRAM-SHA-256"], ["PLAIN", "LOGIN"], false, "PLAIN"),
-        (["LOGIN"], ["PLAIN", "LOGIN"], false, "LOGIN"),
-        (["CRAM-MD5"], ["PLAIN", "LOGIN"], false, nil),
-        (["XOAUTH2", "OAUTHBEARER", "PLAIN"], ["XOAUTH2", "OAUTHBEARER", "PLAIN"], true, "OAUTHBEARER"),
-        (["XOAUTH2", "PLAIN"], ["XOAUTH2", "PLAIN"], true, "XOAUTH2"),
-        (["PLAIN"], ["PLAIN"], true, nil),
-        (["XOAUTH2"], ["XOAUTH2"], false, nil),
-    ] as [([String], [String], Bool, String?)])
+    @Test(
+        "mechanism choice: strongest offered and allowed, by credential kind",
+        arguments: [
+            (["PLAIN", "LOGIN", "SCRAM-SHA-256"], ["PLAIN", "LOGIN", "SCRAM-SHA-256"], false, "SCRAM-SHA-256"),
+            (["PLAIN", "LOGIN", "SCRAM-SHA-256"], ["PLAIN", "LOGIN"], false, "PLAIN"),
+            (["LOGIN"], ["PLAIN", "LOGIN"], false, "LOGIN"),
+            (["CRAM-MD5"], ["PLAIN", "LOGIN"], false, nil),
+            (["XOAUTH2", "OAUTHBEARER", "PLAIN"], ["XOAUTH2", "OAUTHBEARER", "PLAIN"], true, "OAUTHBEARER"),
+            (["XOAUTH2", "PLAIN"], ["XOAUTH2", "PLAIN"], true, "XOAUTH2"),
+            (["PLAIN"], ["PLAIN"], true, nil),
+            (["XOAUTH2"], ["XOAUTH2"], false, nil),
+        ] as [([String], [String], Bool, String?)])
     func selection(_ offered: [String], _ allowed: [String], _ token: Bool, _ expected: String?) {
         let proof: SMTPCredentials.Proof = token ? .bearerToken(Secret("t")) : .password(Secret("p"))
         #expect(SMTPAuthMechanismSelection.choose(offered: offered, allowed: allowed, proof: proof) == expected)
@@ -128,7 +136,9 @@ struct SASLTests {
         var dumped = ""
         dump(secret, to: &dumped)
         let credentials = SMTPCredentials(username: "alice", proof: .password(secret))
-        for text in ["\(secret)", String(reflecting: secret), dumped, "\(credentials)", String(reflecting: credentials)] {
+        for text in [
+            "\(secret)", String(reflecting: secret), dumped, "\(credentials)", String(reflecting: credentials),
+        ] {
             #expect(!text.contains("hunter2"))
         }
         #expect("\(secret)" == "<redacted>")

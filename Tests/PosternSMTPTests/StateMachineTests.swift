@@ -8,7 +8,8 @@ struct StateMachineTests {
     @Test("happy path, with and without PIPELINING", arguments: [true, false])
     func happyPath(pipelining: Bool) throws {
         let server = FakeServer()
-        server.ehloPlain = pipelining
+        server.ehloPlain =
+            pipelining
             ? "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 1000000\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"
             : "250-mx.test\r\n250-SIZE 1000000\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"
         var session = try machine(
@@ -44,8 +45,11 @@ struct StateMachineTests {
         #expect(server.verbs.filter { $0 == "DATA" }.count == 3)
         #expect(server.verbs.filter { $0 == "QUIT" }.count == 1)
         #expect(server.completed.map(\.index) == [0, 1, 2])
-        #expect(server.checkpoints.map(\.kind) == [.ehlo, .envelope(transaction: 0), .envelope(transaction: 1),
-            .envelope(transaction: 2)])
+        #expect(
+            server.checkpoints.map(\.kind) == [
+                .ehlo, .envelope(transaction: 0), .envelope(transaction: 1),
+                .envelope(transaction: 2),
+            ])
         // No SIZE advertised: no SIZE= parameter.
         #expect(server.commandLines.contains("MAIL FROM:<alice@example.org>"))
     }
@@ -62,7 +66,7 @@ struct StateMachineTests {
         #expect(outcome.succeeded)
         #expect(server.verbs.prefix(3) == ["EHLO", "STARTTLS", "EHLO"])
         #expect(outcome.authenticationMechanism == "LOGIN")  // PLAIN was only offered before TLS
-        #expect(!outcome.capabilities!.pipelining)
+        #expect(try #require(outcome.capabilities).pipelining == false)
         let envelopeWrites = server.sendActions.filter { $0.hasPrefix("MAIL") || $0.hasPrefix("RCPT") }
         #expect(envelopeWrites.count == 2)  // pre-TLS PIPELINING forgotten
         guard case .ehlo(let facts) = try #require(server.checkpoints.first) else {
@@ -87,10 +91,12 @@ struct StateMachineTests {
         #expect(server.checkpoints.isEmpty)
     }
 
-    @Test("a refused STARTTLS is starttls-unavailable", arguments: [
-        "454 4.7.0 TLS not available\r\n", "502 5.5.1 not implemented\r\n", "501 5.5.4 syntax\r\n",
-        "250 ok?\r\n",
-    ])
+    @Test(
+        "a refused STARTTLS is starttls-unavailable",
+        arguments: [
+            "454 4.7.0 TLS not available\r\n", "502 5.5.1 not implemented\r\n", "501 5.5.4 syntax\r\n",
+            "250 ok?\r\n",
+        ])
     func startTLSRefused(_ reply: String) throws {
         let server = FakeServer()
         server.startTLSReply = reply
@@ -102,12 +108,14 @@ struct StateMachineTests {
         #expect(!server.allActions.contains(.startTLS))
     }
 
-    @Test("bytes after the 220 to STARTTLS are response-injection", arguments: [
-        "220 2.0.0 Ready\r\n250 injected\r\n",
-        "220 2.0.0 Ready\r\n235 2.7.0 Authentication successful\r\n",
-        "220 2.0.0 Ready\r\n2",
-        "220 2.0.0 Ready\r\n\r\n",
-    ])
+    @Test(
+        "bytes after the 220 to STARTTLS are response-injection",
+        arguments: [
+            "220 2.0.0 Ready\r\n250 injected\r\n",
+            "220 2.0.0 Ready\r\n235 2.7.0 Authentication successful\r\n",
+            "220 2.0.0 Ready\r\n2",
+            "220 2.0.0 Ready\r\n\r\n",
+        ])
     func responseInjectionInTheSameRead(_ reply: String) throws {
         let server = FakeServer()
         server.startTLSReply = reply
@@ -161,7 +169,8 @@ struct StateMachineTests {
         _ = session.handle(.bytesReceived([UInt8]("250-mx\r\n250 AUTH PLAIN\r\n")))
         // The wrong checkpoint answer does not unlock AUTH.
         let wrong = session.handle(.checkpointPassed(.auth))
-        #expect(!wrong.contains { if case .send(let bytes) = $0 { bytes.starts(with: [UInt8]("AUTH")) } else { false } })
+        #expect(
+            !wrong.contains { if case .send(let bytes) = $0 { bytes.starts(with: [UInt8]("AUTH")) } else { false } })
         guard case .finish(let outcome) = try #require(wrong.last) else {
             Issue.record("no finish")
             return
@@ -182,19 +191,23 @@ struct StateMachineTests {
         }
         #expect(facts.mechanism == "PLAIN" && facts.tlsActive)
         let auth = session.handle(.checkpointPassed(.auth))
-        #expect(auth.first.map { if case .send(let b) = $0 { b.starts(with: [UInt8]("AUTH PLAIN ")) } else { false } }
-            == true)
+        #expect(
+            auth.first.map { if case .send(let b) = $0 { b.starts(with: [UInt8]("AUTH PLAIN ")) } else { false } }
+                == true)
         let afterAuth = session.handle(.bytesReceived([UInt8]("235 2.7.0 ok\r\n")))
         #expect(!afterAuth.contains { if case .send = $0 { true } else { false } })
         let mail = session.handle(.checkpointPassed(.envelope(transaction: 0)))
-        #expect(mail.first.map { if case .send(let b) = $0 { b.starts(with: [UInt8]("MAIL FROM:")) } else { false } }
-            == true)
+        #expect(
+            mail.first.map { if case .send(let b) = $0 { b.starts(with: [UInt8]("MAIL FROM:")) } else { false } }
+                == true)
     }
 
-    @Test("a failed checkpoint sends QUIT and reports the violation", arguments: [
-        (SMTPCheckpoint.Kind.ehlo, "pin-mismatch"), (.auth, "auth-mechanism-not-allowed"),
-        (.envelope(transaction: 0), "recipient-not-allowed"),
-    ])
+    @Test(
+        "a failed checkpoint sends QUIT and reports the violation",
+        arguments: [
+            (SMTPCheckpoint.Kind.ehlo, "pin-mismatch"), (.auth, "auth-mechanism-not-allowed"),
+            (.envelope(transaction: 0), "recipient-not-allowed"),
+        ])
     func checkpointFailure(_ kind: SMTPCheckpoint.Kind, _ code: String) throws {
         let server = FakeServer()
         server.failCheckpoints = [kind: [code]]
@@ -256,15 +269,16 @@ struct StateMachineTests {
         var session = try machine(security: .startTLS, credentials: password, transactions: [try transaction()])
         let outcome = try #require(server.run(&session))
         let error = try #require(outcome.error)
-        let expectedStep: SMTPStep = switch failing {
-        case .greeting: .greeting
-        case .ehlo: .ehlo
-        case .auth: .auth
-        case .mail: .mail
-        case .rcpt: .rcpt
-        case .data: .data
-        case .message: .message
-        }
+        let expectedStep: SMTPStep =
+            switch failing {
+            case .greeting: .greeting
+            case .ehlo: .ehlo
+            case .auth: .auth
+            case .mail: .mail
+            case .rcpt: .rcpt
+            case .data: .data
+            case .message: .message
+            }
         #expect(error.step == expectedStep)
         #expect(error.category == (code == 421 ? .temporary : .permanent))
         #expect(error.category.exitCode == (code == 421 ? 75 : 69))
@@ -306,18 +320,24 @@ struct StateMachineTests {
         #expect(session.transcript.lines.filter { $0 == "C: <redacted>" }.count == 2)
     }
 
-    @Test("SCRAM: a bad or missing server signature is never accepted", arguments: [
-        ["334 \(base64(SASLTests.rfcServerFirst))\r\n", "334 \(base64("v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="))\r\n",
-         "235 2.7.0 ok\r\n"],
-        ["334 \(base64(SASLTests.rfcServerFirst))\r\n", "235 2.7.0 ok\r\n"],
-        ["235 2.7.0 ok\r\n"],
-    ])
+    @Test(
+        "SCRAM: a bad or missing server signature is never accepted",
+        arguments: [
+            [
+                "334 \(base64(SASLTests.rfcServerFirst))\r\n",
+                "334 \(base64("v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="))\r\n",
+                "235 2.7.0 ok\r\n",
+            ],
+            ["334 \(base64(SASLTests.rfcServerFirst))\r\n", "235 2.7.0 ok\r\n"],
+            ["235 2.7.0 ok\r\n"],
+        ])
     func scramForgedSuccess(_ script: [String]) throws {
         let server = FakeServer()
         server.ehloPlain = "250-mx.test\r\n250 AUTH SCRAM-SHA-256\r\n"
         server.authScript = script
         let credentials = SMTPCredentials(username: "user", proof: .password(Secret("pencil")))
-        var session = try machine(credentials: credentials, transactions: [try transaction()], nonce: SASLTests.rfcNonce)
+        var session = try machine(
+            credentials: credentials, transactions: [try transaction()], nonce: SASLTests.rfcNonce)
         let outcome = try #require(server.run(&session))
         #expect(outcome.error?.code == .authServerSignatureInvalid)
         #expect(outcome.authenticationMechanism == nil)
@@ -328,11 +348,14 @@ struct StateMachineTests {
     func transcriptCanary(_ mechanism: String) throws {
         let server = FakeServer()
         server.ehloPlain = "250-mx.test\r\n250 AUTH \(mechanism)\r\n"
-        server.authScript = mechanism == "LOGIN"
+        server.authScript =
+            mechanism == "LOGIN"
             ? ["334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "235 ok\r\n"]
             : mechanism == "SCRAM-SHA-256"
-                ? ["334 \(base64("r=nonce-from-client-and-server,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"))\r\n",
-                    "535 5.7.8 no\r\n"]
+                ? [
+                    "334 \(base64("r=nonce-from-client-and-server,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"))\r\n",
+                    "535 5.7.8 no\r\n",
+                ]
                 : ["235 ok\r\n"]
         var session = try machine(credentials: password, transactions: [try transaction()], nonce: "nonce-from-client")
         let outcome = try #require(server.run(&session))
@@ -409,10 +432,12 @@ struct StateMachineTests {
         let dsn = SMTPDSNRequest(returnContent: .headers, envelopeID: "QQ314159", notify: [.success, .failure])
         var session = try machine(security: .plaintext, transactions: [try transaction(dsn: dsn)])
         #expect(try #require(server.run(&session)).succeeded)
-        #expect(server.commandLines.contains(
-            offered ? "MAIL FROM:<alice@example.org> RET=HDRS ENVID=QQ314159" : "MAIL FROM:<alice@example.org>"))
-        #expect(server.commandLines.contains(
-            offered ? "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE" : "RCPT TO:<bob@example.org>"))
+        #expect(
+            server.commandLines.contains(
+                offered ? "MAIL FROM:<alice@example.org> RET=HDRS ENVID=QQ314159" : "MAIL FROM:<alice@example.org>"))
+        #expect(
+            server.commandLines.contains(
+                offered ? "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,FAILURE" : "RCPT TO:<bob@example.org>"))
     }
 
     @Test func nullSender() throws {
@@ -422,10 +447,12 @@ struct StateMachineTests {
         #expect(server.commandLines.contains { $0.hasPrefix("MAIL FROM:<> ") })
     }
 
-    @Test("bad input is a data error before any byte", arguments: [
-        ("bob@example.org\r\nDATA", "client.example.org"), ("bob\u{0}@example.org", "client.example.org"),
-        ("bob@example.org", "client\nexample"), ("bob@example.org\n", "client.example.org"),
-    ])
+    @Test(
+        "bad input is a data error before any byte",
+        arguments: [
+            ("bob@example.org\r\nDATA", "client.example.org"), ("bob\u{0}@example.org", "client.example.org"),
+            ("bob@example.org", "client\nexample"), ("bob@example.org\n", "client.example.org"),
+        ])
     func dataErrorsBeforeAnything(_ recipient: String, _ ehlo: String) {
         #expect {
             _ = try SMTPClientStateMachine(
@@ -437,16 +464,19 @@ struct StateMachineTests {
     @Test func badCredentialsAreADataErrorBeforeAnything() {
         #expect(throws: SMTPError.self) {
             _ = try machine(
-                credentials: SMTPCredentials(username: "alice\r\nQUIT", proof: .password(Secret("x"))), transactions: [])
+                credentials: SMTPCredentials(username: "alice\r\nQUIT", proof: .password(Secret("x"))), transactions: []
+            )
         }
     }
 
-    @Test("oversized or garbage replies end the session as protocol errors", arguments: [
-        ("250 " + String(repeating: "x", count: 600), SMTPError.Code.replyLineTooLong),
-        (String(repeating: "250-x\r\n", count: 150), .replyTooManyLines),
-        ("250 ok\n", .replyMalformed),
-        ("250-a\r\n550 b\r\n", .replyMalformed),
-    ])
+    @Test(
+        "oversized or garbage replies end the session as protocol errors",
+        arguments: [
+            ("250 " + String(repeating: "x", count: 600), SMTPError.Code.replyLineTooLong),
+            (String(repeating: "250-x\r\n", count: 150), .replyTooManyLines),
+            ("250 ok\n", .replyMalformed),
+            ("250-a\r\n550 b\r\n", .replyMalformed),
+        ])
     func protocolErrorsInTheDialogue(_ ehloReply: String, _ code: SMTPError.Code) throws {
         let server = FakeServer()
         server.ehloPlain = ehloReply
@@ -515,9 +545,10 @@ struct StateMachineTests {
         #expect(session.handle(.bytesReceived([UInt8]("554 5.6.0 rejected\r\n"))).isEmpty)
         let after = session.handle(.messageBodySent(transaction: 0))
         #expect(after.contains(.send([UInt8]("QUIT\r\n"))))
-        #expect(session.handle(.bytesReceived([UInt8]("221 bye\r\n"))).contains {
-            if case .finish(let outcome) = $0 { outcome.error?.step == .message } else { false }
-        })
+        #expect(
+            session.handle(.bytesReceived([UInt8]("221 bye\r\n"))).contains {
+                if case .finish(let outcome) = $0 { outcome.error?.step == .message } else { false }
+            })
     }
 
     @Test func checkDialogueWithoutTransactions() throws {
@@ -533,9 +564,11 @@ struct StateMachineTests {
 
 @Suite("Dialogue state machine: endings")
 struct StateMachineEndingTests {
-    @Test("garbage or refusal after QUIT keeps a successful outcome", arguments: [
-        "221 bye\r\n", "500 what\r\n", "garbage\r\n", "250 " + String(repeating: "x", count: 600),
-    ])
+    @Test(
+        "garbage or refusal after QUIT keeps a successful outcome",
+        arguments: [
+            "221 bye\r\n", "500 what\r\n", "garbage\r\n", "250 " + String(repeating: "x", count: 600),
+        ])
     func quitReplyDoesNotMatter(_ quitReply: String) throws {
         let server = FakeServer()
         server.quitReply = quitReply
@@ -554,5 +587,86 @@ struct StateMachineEndingTests {
         let outcome = try #require(server.run(&session))
         #expect(outcome.completedTransactions.map(\.acceptedRecipients) == [["first@example.org"]])
         #expect(outcome.error?.rejectedRecipients.map(\.recipient) == ["second@example.org"])
+    }
+}
+
+@Suite("Dialogue state machine: random servers")
+struct StateMachineRandomTests {
+    /// Replies a hostile or broken server might give to any command (each one reply or junk,
+    /// so the harness's view of which reply answered which command matches the machine's).
+    static let replyPool = [
+        "250 ok\r\n", "250-a\r\n250 b\r\n", "220 go\r\n", "235 2.7.0 ok\r\n", "334 \r\n", "334 VXNlcm5hbWU6\r\n",
+        "354 go\r\n", "421 4.4.2 bye\r\n", "450 busy\r\n", "451 4.3.0 later\r\n", "454 4.7.0 no TLS\r\n",
+        "500 what\r\n", "501 syntax\r\n", "502 no\r\n", "503 order\r\n", "530 auth first\r\n", "535 5.7.8 no\r\n",
+        "550 5.1.1 unknown\r\n", "554 5.7.1 no\r\n", "252 maybe\r\n", "garbage\r\n", "250 ok\n", "2",
+        "250 \u{c2}\u{9b}31m red\r\n",
+    ]
+
+    static func verb(_ text: String) -> String {
+        // "\r\n" is one Character in Swift, so compare on scalars.
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix { $0 != " " && $0 != "\r" && $0 != "\n" }))
+    }
+
+    @Test("invariants hold against a server answering at random", arguments: 0..<6 as Range<UInt64>)
+    func invariants(seed: UInt64) throws {
+        var generator = SeededGenerator(seed: seed)
+        var successes = 0
+        var failures = 0
+        for round in 0..<150 {
+            let server = FakeServer()
+            let good = Double.random(in: 0.5...0.95, using: &generator)
+            var local = SeededGenerator(seed: seed &* 1000 &+ UInt64(round))
+            server.override = { _ in
+                guard Double.random(in: 0...1, using: &local) > good else { return nil }
+                return StateMachineRandomTests.replyPool.randomElement(using: &local)
+            }
+            server.ehloPlain = "250-mx.test\r\n250-STARTTLS\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN SCRAM-SHA-256\r\n"
+            server.ehloTLS = "250-mx.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"
+            server.authScript = ["334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "235 ok\r\n"]
+            let security = [SMTPConnectionSecurity.startTLS, .implicitTLS, .plaintext].randomElement(using: &generator)
+            var session = try machine(
+                security: security ?? .startTLS, credentials: security == .plaintext ? nil : password,
+                allowed: ["LOGIN"],
+                transactions: [
+                    try transaction(to: ["a@example.org", "b@example.org"]), try transaction(to: ["c@example.org"]),
+                ])
+            let outcome = try #require(server.run(&session), "the session must end")
+            #expect(server.allActions.filter { if case .finish = $0 { true } else { false } }.count == 1)
+
+            let sent = server.allActions.enumerated().compactMap { index, action -> (Int, String)? in
+                if case .send(let bytes) = action { (index, String(decoding: bytes, as: UTF8.self)) } else { nil }
+            }
+            // With STARTTLS as the mode, nothing but EHLO, STARTTLS and QUIT before the handshake.
+            if security == .startTLS {
+                let tlsIndex = server.allActions.firstIndex(of: .startTLS) ?? server.allActions.count
+                for (index, text) in sent where index < tlsIndex {
+                    #expect(["EHLO", "STARTTLS", "QUIT"].contains(Self.verb(text)))
+                }
+            }
+            // AUTH and MAIL only after a checkpoint; AUTH never without TLS.
+            for (index, text) in sent where ["AUTH", "MAIL"].contains(Self.verb(text)) {
+                #expect(server.allActions[..<index].contains { if case .checkpoint = $0 { true } else { false } })
+                if Self.verb(text) == "AUTH" { #expect(security != .plaintext) }
+            }
+            // All or nothing: DATA only when MAIL and every RCPT since it got a 2xx.
+            var sinceMail: [String] = []
+            for exchange in server.exchanges {
+                switch Self.verb(exchange.line) {
+                case "MAIL": sinceMail = [exchange.reply]
+                case "RCPT": sinceMail.append(exchange.reply)
+                case "DATA":
+                    #expect(sinceMail.count == 3 || sinceMail.count == 2)
+                    #expect(sinceMail.allSatisfy { $0.hasPrefix("2") })
+                default: break
+                }
+            }
+            let transcript = session.transcript.lines.joined(separator: "\n")
+            #expect(!transcript.contains("canary"))
+            #expect(!transcript.unicodeScalars.contains { (0x80...0x9F).contains($0.value) })
+            if outcome.succeeded { #expect(outcome.completedTransactions.count == 2) }
+            if outcome.succeeded { successes += 1 } else { failures += 1 }
+        }
+        // The random servers must exercise both ends, or the invariants above prove little.
+        #expect(successes > 0 && failures > 0)
     }
 }

@@ -40,8 +40,10 @@ func randomChunks(_ bytes: [UInt8], using generator: inout SeededGenerator) -> [
 /// everything.
 final class FakeServer {
     var greeting = "220 mx.test ESMTP ready\r\n"
-    var ehloPlain = "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n"
-    var ehloTLS = "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n250 ENHANCEDSTATUSCODES\r\n"
+    var ehloPlain =
+        "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-STARTTLS\r\n250 ENHANCEDSTATUSCODES\r\n"
+    var ehloTLS =
+        "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 35882577\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN\r\n250 ENHANCEDSTATUSCODES\r\n"
     var startTLSReply = "220 2.0.0 Ready to start TLS\r\n"
     /// Replies to AUTH and its continuation lines, in order.
     var authScript = ["235 2.7.0 Authentication successful\r\n"]
@@ -61,13 +63,22 @@ final class FakeServer {
 
     // What happened.
     private(set) var commandLines: [String] = []
+    /// Each command line with the reply it got.
+    private(set) var exchanges: [(line: String, reply: String)] = []
     private(set) var sendActions: [String] = []
     private(set) var checkpoints: [SMTPCheckpoint] = []
     private(set) var completed: [SMTPTransactionResult] = []
     private(set) var outcome: SMTPSessionOutcome?
     private(set) var allActions: [SMTPClientAction] = []
 
+    /// Consulted first; a non-nil answer replaces the scripted reply.
+    var override: ((String) -> String?)?
+
     func reply(to line: String) -> String {
+        if let override, let forced = override(line) {
+            if forced.hasPrefix("2") || forced.hasPrefix("5") || forced.hasPrefix("4") { authStep = nil }
+            return forced
+        }
         if let step = authStep {
             let reply = step < authScript.count ? authScript[step] : "535 5.7.8 no more\r\n"
             authStep = reply.hasPrefix("334") ? step + 1 : nil
@@ -108,7 +119,9 @@ final class FakeServer {
                     sendActions.append(text)
                     for line in text.components(separatedBy: "\r\n").dropLast() {
                         commandLines.append(line)
-                        replies += reply(to: line)
+                        let answer = reply(to: line)
+                        exchanges.append((line, answer))
+                        replies += answer
                     }
                 case .startTLS:
                     upgraded = true
@@ -133,6 +146,8 @@ final class FakeServer {
                 }
             }
             if !replies.isEmpty { queue.append(.bytesReceived(Array(replies))) }
+            // A stalled dialogue (say, a reply without its CRLF) ends as a real timer would end it.
+            if queue.isEmpty && outcome == nil { queue.append(.timeout) }
         }
         return outcome
     }

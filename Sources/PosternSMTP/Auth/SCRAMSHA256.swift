@@ -124,7 +124,9 @@ public struct SCRAMSHA256: SASLClientMechanism {
         if first.hasPrefix("e=") {
             throw SMTPError(
                 code: .authenticationFailed, category: .permanent, step: .auth,
-                message: "the SCRAM server reported \(SMTPMailbox.quoted(String(first.dropFirst(2)).prefix(64).description))")
+                message:
+                    "the SCRAM server reported \(SMTPMailbox.quoted(String(first.dropFirst(2)).prefix(64).description))"
+            )
         }
         guard first.hasPrefix("v="), let signature = Data(base64Encoded: String(first.dropFirst(2))),
             constantTimeEqual(Array(signature), expected)
