@@ -46,6 +46,8 @@ public struct SMTPClientStateMachine: Sendable {
         case streamingBody(Int)
         case awaitingMessageReply(Int)
         case awaitingRSETReply
+        /// A SASL exchange the client abandoned with `*` (RFC 4954 §4); any reply leads to QUIT.
+        case awaitingAuthenticationCancel
         case awaitingQUITReply
         case finished
     }
@@ -169,6 +171,7 @@ public struct SMTPClientStateMachine: Sendable {
     // MARK: - Bytes and replies
 
     private mutating func received(_ bytes: [UInt8]) -> [SMTPClientAction] {
+        guard !bytes.isEmpty else { return [] }
         switch state {
         case .awaitingTLS:
             // CONTRACT §3.3: nothing may arrive between the 220 and the handshake.
@@ -190,7 +193,8 @@ public struct SMTPClientStateMachine: Sendable {
     private var expectsReply: Bool {
         switch state {
         case .awaitingGreeting, .awaitingEHLO, .awaitingSTARTTLSReply, .authenticating, .awaitingEnvelopeReplies,
-            .awaitingDataReply, .awaitingMessageReply, .awaitingRSETReply, .awaitingQUITReply:
+            .awaitingDataReply, .awaitingMessageReply, .awaitingRSETReply, .awaitingAuthenticationCancel,
+            .awaitingQUITReply:
             return true
         default:
             return false
@@ -202,6 +206,8 @@ public struct SMTPClientStateMachine: Sendable {
         while !isFinished {
             guard expectsReply else {
                 if case .awaitingTLS = state { break }
+                // A reply that arrives with the 354 is read once the body is out, like later ones.
+                if case .streamingBody = state { break }
                 if parser.unconsumedByteCount > 0 {
                     return actions
                         + fail(
@@ -294,7 +300,7 @@ public struct SMTPClientStateMachine: Sendable {
             completed.append(result)
             return [.transactionCompleted(result)] + startNextTransaction()
 
-        case .awaitingRSETReply:
+        case .awaitingRSETReply, .awaitingAuthenticationCancel:
             return sendQUIT()
 
         case .awaitingQUITReply:
@@ -395,7 +401,12 @@ public struct SMTPClientStateMachine: Sendable {
                 return fail(.refused(reply, at: .auth, code: .authenticationFailed), quit: true)
             }
         } catch {
-            return fail(error, quit: true)
+            guard reply.code == 334 else { return fail(error, quit: true) }
+            // The server waits for a SASL response: cancel the exchange before QUIT, so QUIT is
+            // not taken as one.
+            if failure == nil { failure = error }
+            state = .awaitingAuthenticationCancel
+            return send("*", timeout: configuration.timeouts.otherCommand)
         }
     }
 
@@ -562,7 +573,7 @@ public struct SMTPClientStateMachine: Sendable {
         case .awaitingSTARTTLSReply: .starttls
         case .awaitingTLS: .tls
         case .awaitingCheckpoint(let kind): step(of: kind)
-        case .authenticating: .auth
+        case .authenticating, .awaitingAuthenticationCancel: .auth
         case .awaitingEnvelopeReplies(let progress):
             if case .rcpt = progress.awaiting.first { .rcpt } else { .mail }
         case .awaitingDataReply: .data

@@ -670,3 +670,38 @@ struct StateMachineRandomTests {
         #expect(successes > 0 && failures > 0)
     }
 }
+
+@Suite("Dialogue state machine: SASL cancellation and early replies")
+struct StateMachineSASLCancelTests {
+    @Test(
+        "a broken challenge is cancelled with * before QUIT",
+        arguments: [
+            "334 not*base64\r\n", "334 \(base64("r=someone-else,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096"))\r\n",
+            "334 \(base64("r=nonce-from-clientXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=1"))\r\n",
+        ])
+    func cancel(_ challenge: String) throws {
+        let server = FakeServer()
+        server.ehloPlain = "250-mx.test\r\n250 AUTH SCRAM-SHA-256\r\n"
+        server.authScript = [challenge, "501 5.7.0 cancelled\r\n"]
+        var session = try machine(credentials: password, transactions: [try transaction()], nonce: "nonce-from-client")
+        let outcome = try #require(server.run(&session))
+        #expect(outcome.error?.code == .authProtocolError)
+        #expect(server.commandLines.suffix(2) == ["*", "QUIT"])
+        #expect(!server.verbs.contains("MAIL"))
+    }
+
+    @Test func aReplyArrivingWithThe354IsReadAfterTheBody() throws {
+        var session = try machine(security: .plaintext, transactions: [try transaction()])
+        _ = session.handle(.connected)
+        _ = session.handle(.bytesReceived([UInt8]("220 mx\r\n")))
+        _ = session.handle(.bytesReceived([UInt8]("250 mx\r\n")))
+        _ = session.handle(.checkpointPassed(.ehlo))
+        _ = session.handle(.checkpointPassed(.envelope(transaction: 0)))
+        _ = session.handle(.bytesReceived([UInt8]("250 ok\r\n")))
+        _ = session.handle(.bytesReceived([UInt8]("250 ok\r\n")))
+        let actions = session.handle(.bytesReceived([UInt8]("354 go\r\n250 2.0.0 queued\r\n")))
+        #expect(actions == [.cancelTimeout, .streamMessageBody(transaction: 0)])
+        let after = session.handle(.messageBodySent(transaction: 0))
+        #expect(after.contains { if case .transactionCompleted = $0 { true } else { false } })
+    }
+}
