@@ -77,11 +77,13 @@ public struct SMTPCapabilities: Sendable, Hashable {
         extensions.map { ([$0.keyword] + $0.parameters).joined(separator: " ") }
     }
 
+    /// Equal when the server name and every keyword with its parameters are equal.
     public static func == (lhs: SMTPCapabilities, rhs: SMTPCapabilities) -> Bool {
         lhs.serverName == rhs.serverName && lhs.keywordOrder == rhs.keywordOrder
             && lhs.parametersByKeyword == rhs.parametersByKeyword
     }
 
+    /// Hashes the server name and keywords.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(serverName)
         hasher.combine(keywordOrder)

@@ -63,15 +63,18 @@ public struct SASLPlain: SASLClientMechanism {
         self.password = password
     }
 
+    /// See ``SASLClientMechanism/initialResponse()``.
     public mutating func initialResponse() throws(SMTPError) -> [UInt8]? {
         sent = true
         return password.withBytes { [0] + Array(username.utf8) + [0] + $0 }
     }
 
+    /// See ``SASLClientMechanism/respond(toChallenge:)``.
     public mutating func respond(toChallenge challenge: [UInt8]) throws(SMTPError) -> [UInt8] {
         throw .authProtocol("the server sent a challenge after the PLAIN response")
     }
 
+    /// See ``SASLClientMechanism/acceptSuccess()``.
     public func acceptSuccess() throws(SMTPError) {
         guard sent else { throw .authProtocol("235 before the PLAIN response was sent") }
     }
@@ -92,8 +95,10 @@ public struct SASLLogin: SASLClientMechanism {
         self.password = password
     }
 
+    /// See ``SASLClientMechanism/initialResponse()``.
     public mutating func initialResponse() throws(SMTPError) -> [UInt8]? { nil }
 
+    /// See ``SASLClientMechanism/respond(toChallenge:)``.
     public mutating func respond(toChallenge challenge: [UInt8]) throws(SMTPError) -> [UInt8] {
         round += 1
         switch round {
@@ -103,6 +108,7 @@ public struct SASLLogin: SASLClientMechanism {
         }
     }
 
+    /// See ``SASLClientMechanism/acceptSuccess()``.
     public func acceptSuccess() throws(SMTPError) {
         guard round == 2 else { throw .authProtocol("235 before the LOGIN password was sent") }
     }

@@ -15,6 +15,7 @@ public struct SASLOAuthBearer: SASLClientMechanism {
         self.token = token
     }
 
+    /// See ``SASLClientMechanism/initialResponse()``.
     public mutating func initialResponse() throws(SMTPError) -> [UInt8]? {
         sentInitial = true
         let header = Array("n,a=\(saslName(username)),".utf8)
@@ -29,6 +30,7 @@ public struct SASLOAuthBearer: SASLClientMechanism {
         return [1]
     }
 
+    /// See ``SASLClientMechanism/acceptSuccess()``.
     public func acceptSuccess() throws(SMTPError) {
         guard sentInitial, !sawError else { throw .authProtocol("235 after an OAUTHBEARER error") }
     }
@@ -50,6 +52,7 @@ public struct SASLXOAuth2: SASLClientMechanism {
         self.token = token
     }
 
+    /// See ``SASLClientMechanism/initialResponse()``.
     public mutating func initialResponse() throws(SMTPError) -> [UInt8]? {
         sentInitial = true
         let user = Array("user=\(username)".utf8)
@@ -63,6 +66,7 @@ public struct SASLXOAuth2: SASLClientMechanism {
         return []
     }
 
+    /// See ``SASLClientMechanism/acceptSuccess()``.
     public func acceptSuccess() throws(SMTPError) {
         guard sentInitial, !sawError else { throw .authProtocol("235 after an XOAUTH2 error") }
     }

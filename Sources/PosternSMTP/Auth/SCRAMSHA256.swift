@@ -46,12 +46,14 @@ public struct SCRAMSHA256: SASLClientMechanism {
 
     private var clientFirstBare: String { "n=\(saslName(username)),r=\(clientNonce)" }
 
+    /// See ``SASLClientMechanism/initialResponse()``.
     public mutating func initialResponse() throws(SMTPError) -> [UInt8]? {
         guard case .initial = state else { throw .authProtocol("SCRAM restarted") }
         state = .sentClientFirst
         return Array(("n,," + clientFirstBare).utf8)
     }
 
+    /// See ``SASLClientMechanism/respond(toChallenge:)``.
     public mutating func respond(toChallenge challenge: [UInt8]) throws(SMTPError) -> [UInt8] {
         switch state {
         case .sentClientFirst:
@@ -66,6 +68,7 @@ public struct SCRAMSHA256: SASLClientMechanism {
         }
     }
 
+    /// See ``SASLClientMechanism/acceptSuccess()``.
     public func acceptSuccess() throws(SMTPError) {
         guard case .verified = state else {
             throw SMTPError(
