@@ -154,6 +154,11 @@ public struct SMTPClientStateMachine: Sendable {
                     message: "no reply within the RFC 5321 time limit"), quit: false)
         case .connectionClosed:
             if case .awaitingQUITReply = state { return finish() }
+            // A server that refuses in the middle of the body and hangs up: report its reply.
+            if case .streamingBody = state, let early = try? parser.nextReply(), !early.isPositiveCompletion {
+                transcript.record(.server, early.description)
+                return fail(.refused(early, at: .message), quit: false)
+            }
             if parser.unconsumedByteCount > 0 {
                 return fail(
                     .protocolError(.replyTruncated, "the connection ended inside a reply", step: currentStep),
@@ -164,6 +169,8 @@ public struct SMTPClientStateMachine: Sendable {
                     code: .connectionLost, category: .temporary, step: currentStep,
                     message: "the server closed the connection"), quit: false)
         case .driverFailed(let error):
+            // A failure while QUITting does not undo messages the server already accepted.
+            if case .awaitingQUITReply = state { return finish() }
             return fail(error, quit: false)
         }
     }

@@ -705,3 +705,55 @@ struct StateMachineSASLCancelTests {
         #expect(after.contains { if case .transactionCompleted = $0 { true } else { false } })
     }
 }
+
+@Suite("Dialogue state machine: hang-ups")
+struct StateMachineHangUpTests {
+    func sessionStreamingBody() throws -> SMTPClientStateMachine {
+        var session = try machine(security: .plaintext, transactions: [try transaction()])
+        _ = session.handle(.connected)
+        _ = session.handle(.bytesReceived([UInt8]("220 mx\r\n")))
+        _ = session.handle(.bytesReceived([UInt8]("250 mx\r\n")))
+        _ = session.handle(.checkpointPassed(.ehlo))
+        _ = session.handle(.checkpointPassed(.envelope(transaction: 0)))
+        _ = session.handle(.bytesReceived([UInt8]("250 ok\r\n")))
+        _ = session.handle(.bytesReceived([UInt8]("250 ok\r\n")))
+        _ = session.handle(.bytesReceived([UInt8]("354 go\r\n")))
+        return session
+    }
+
+    @Test func aRefusalBeforeAHangUpDuringTheBodyIsReported() throws {
+        var session = try sessionStreamingBody()
+        _ = session.handle(.bytesReceived([UInt8]("554 5.7.1 rejected\r\n")))
+        let actions = session.handle(.connectionClosed)
+        guard case .finish(let outcome) = try #require(actions.last) else {
+            Issue.record("no finish")
+            return
+        }
+        #expect(outcome.error?.reply?.code == 554 && outcome.error?.step == .message)
+    }
+
+    @Test func aHangUpDuringTheBodyIsATemporaryFailure() throws {
+        var session = try sessionStreamingBody()
+        let actions = session.handle(.connectionClosed)
+        guard case .finish(let outcome) = try #require(actions.last) else {
+            Issue.record("no finish")
+            return
+        }
+        #expect(outcome.error?.code == .connectionLost && outcome.error?.category.exitCode == 75)
+        #expect(outcome.completedTransactions.isEmpty)
+    }
+
+    @Test func aDriverFailureWhileQuittingKeepsSuccess() throws {
+        var session = try sessionStreamingBody()
+        _ = session.handle(.messageBodySent(transaction: 0))
+        let afterReply = session.handle(.bytesReceived([UInt8]("250 2.0.0 queued\r\n")))
+        #expect(afterReply.contains(.send([UInt8]("QUIT\r\n"))))
+        let actions = session.handle(
+            .driverFailed(SMTPError(code: .connectionLost, category: .temporary, message: "write failed")))
+        guard case .finish(let outcome) = try #require(actions.last) else {
+            Issue.record("no finish")
+            return
+        }
+        #expect(outcome.succeeded && outcome.completedTransactions.count == 1)
+    }
+}
