@@ -11,11 +11,13 @@ let package = Package(
         .library(name: "PosternOpenPGP", targets: ["PosternOpenPGP"]),
         .library(name: "Postern", targets: ["Postern"]),
         .library(name: "PosternMIME", targets: ["PosternMIME"]),
+        .library(name: "PosternSMTP", targets: ["PosternSMTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Policy documents: strict schema, compile, tighten-only meet, evaluate, explain. Pure.
@@ -57,6 +59,12 @@ let package = Package(
         // Message model, RFC 5322/2045-2047 parse and write, canonical CRLF, boundaries, header protection. Pure.
         .target(name: "PosternMIME"),
         .testTarget(name: "PosternMIMETests", dependencies: ["PosternMIME"]),
+        // The SMTP submission dialogue as a pure state machine: replies, EHLO, SASL, dot-stuffing. No I/O.
+        .target(
+            name: "PosternSMTP",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "PosternSMTPTests", dependencies: ["PosternSMTP"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,36 @@
+/// What the state machine needs to know before the first byte.
+public struct SMTPClientConfiguration: Sendable {
+    /// The name sent with EHLO (a domain or address literal).
+    public var ehloName: String
+    /// How the connection is secured; with ``SMTPConnectionSecurity/startTLS`` the machine
+    /// insists on STARTTLS.
+    public var security: SMTPConnectionSecurity
+    /// Credentials for AUTH, or nil to submit unauthenticated.
+    public var credentials: SMTPCredentials?
+    /// The mechanisms the policy allows (`transport.auth.mechanisms`).
+    public var allowedAuthMechanisms: [String]
+    /// Whether AUTH may be sent without TLS (`over-plaintext: allow`). Off by default.
+    /// - Important: Leave this off unless the policy explicitly allows it.
+    public var allowsAuthenticationWithoutTLS: Bool
+    /// Reply time limits.
+    public var timeouts: SMTPTimeouts
+    /// Fixes the SCRAM client nonce; for tests only. Nil draws a random one.
+    public var scramClientNonce: String?
+
+    /// Creates a configuration.
+    public init(
+        ehloName: String, security: SMTPConnectionSecurity, credentials: SMTPCredentials? = nil,
+        allowedAuthMechanisms: [String] = SMTPAuthMechanismSelection.passwordPreference
+            + SMTPAuthMechanismSelection.tokenPreference,
+        allowsAuthenticationWithoutTLS: Bool = false, timeouts: SMTPTimeouts = .rfc5321,
+        scramClientNonce: String? = nil
+    ) {
+        self.ehloName = ehloName
+        self.security = security
+        self.credentials = credentials
+        self.allowedAuthMechanisms = allowedAuthMechanisms
+        self.allowsAuthenticationWithoutTLS = allowsAuthenticationWithoutTLS
+        self.timeouts = timeouts
+        self.scramClientNonce = scramClientNonce
+    }
+}

@@ -1,0 +1,600 @@
+import Foundation
+
+/// The SMTP submission dialogue (RFC 5321, 3207, 4954, 2920, 1870, 6152, 6531, 3461) as a
+/// pure state machine: events in, actions out, no I/O.
+///
+/// Flow: greeting → EHLO → [STARTTLS → 220 → ``SMTPClientAction/startTLS`` → EHLO again,
+/// with everything learnt before TLS discarded] → checkpoint(ehlo) → [checkpoint(auth) →
+/// AUTH] → per transaction: checkpoint(envelope) → MAIL FROM + RCPT TO (one write with
+/// PIPELINING) → DATA → body → next transaction → QUIT.
+///
+/// Driving it (postgres-nio style): create it (bad input throws a data error here, before
+/// any connection), deliver ``SMTPClientEvent/connected``, then every read as
+/// ``SMTPClientEvent/bytesReceived(_:)``, and carry out the returned actions in order until
+/// ``SMTPClientAction/finish(_:)``. Checkpoints, TLS and body streaming are the driver's
+/// work; each ends with the matching event.
+///
+/// - Important: AUTH and MAIL FROM are only produced when the driver confirms the matching
+///   checkpoint; bytes that arrive after the `220` to STARTTLS (in the same read or later,
+///   before ``SMTPClientEvent/tlsEstablished``) end the session as `response-injection`;
+///   without STARTTLS when it is the mode the session ends as `starttls-unavailable`.
+public struct SMTPClientStateMachine: Sendable {
+    private enum EnvelopeCommand: Sendable {
+        case mail
+        case rcpt(Int)
+    }
+
+    private struct EnvelopeProgress: Sendable {
+        var index: Int
+        var awaiting: [EnvelopeCommand]
+        var unsent: [EnvelopeCommand]
+        var mailRefusal: SMTPReply?
+        var accepted: [String] = []
+        var rejected: [SMTPRecipientRejection] = []
+    }
+
+    private enum State: Sendable {
+        case notConnected
+        case awaitingGreeting
+        case awaitingEHLO
+        case awaitingSTARTTLSReply
+        case awaitingTLS
+        case awaitingCheckpoint(SMTPCheckpoint.Kind)
+        case authenticating(any SASLClientMechanism, rounds: Int)
+        case awaitingEnvelopeReplies(EnvelopeProgress)
+        case awaitingDataReply(Int)
+        case streamingBody(Int)
+        case awaitingMessageReply(Int)
+        case awaitingRSETReply
+        /// A SASL exchange the client abandoned with `*` (RFC 4954 §4); any reply leads to QUIT.
+        case awaitingAuthenticationCancel
+        case awaitingQUITReply
+        case finished
+    }
+
+    /// The most 334 challenges one AUTH exchange may have.
+    public static let maximumSASLRounds = 8
+
+    private let configuration: SMTPClientConfiguration
+    private let transactions: [SMTPTransaction]
+    private var state = State.notConnected
+    private var parser = SMTPReplyParser()
+    private var tlsActive: Bool
+    private var upgradedWithSTARTTLS = false
+    private var chosenMechanism: String?
+    private var completed: [SMTPTransactionResult] = []
+    private var failure: SMTPError?
+
+    /// The dialogue so far, credentials redacted.
+    public private(set) var transcript = SMTPTranscript()
+    /// The capabilities in force (nil before EHLO and right after STARTTLS).
+    public private(set) var capabilities: SMTPCapabilities?
+    /// The SASL mechanism that succeeded, if any.
+    public private(set) var authenticationMechanism: String?
+
+    /// Validates the EHLO name, the credentials and every transaction (a data error, before
+    /// any byte is sent) and creates the machine. An empty `transactions` list runs the
+    /// `check` dialogue: EHLO, AUTH if credentials are given, QUIT.
+    public init(configuration: SMTPClientConfiguration, transactions: [SMTPTransaction]) throws(SMTPError) {
+        _ = try validateEHLOName(configuration.ehloName)
+        if let credentials = configuration.credentials {
+            let names: [String]
+            switch credentials.proof {
+            case .password: names = SMTPAuthMechanismSelection.passwordPreference
+            case .bearerToken: names = SMTPAuthMechanismSelection.tokenPreference
+            }
+            for name in names {
+                _ = try SMTPAuthMechanismSelection.makeMechanism(
+                    named: name, credentials: credentials, scramClientNonce: configuration.scramClientNonce)
+            }
+        }
+        self.configuration = configuration
+        self.transactions = transactions
+        self.tlsActive = configuration.security == .implicitTLS
+    }
+
+    /// The reply time limits in force (the driver applies ``SMTPTimeouts/dataBlock`` to body writes).
+    public var timeouts: SMTPTimeouts { configuration.timeouts }
+
+    /// Bytes received and not yet part of a handled reply.
+    public var unconsumedByteCount: Int { parser.unconsumedByteCount }
+
+    /// Whether the session is over (``SMTPClientAction/finish(_:)`` was returned).
+    public var isFinished: Bool {
+        if case .finished = state { return true }
+        return false
+    }
+
+    /// Advances the dialogue by one event and returns what the driver must do, in order.
+    public mutating func handle(_ event: SMTPClientEvent) -> [SMTPClientAction] {
+        if case .finished = state { return [] }
+        switch event {
+        case .connected:
+            guard case .notConnected = state else { return misuse("connected twice") }
+            state = .awaitingGreeting
+            return [.armTimeout(configuration.timeouts.greeting)]
+        case .bytesReceived(let bytes):
+            return received(bytes)
+        case .tlsEstablished:
+            guard case .awaitingTLS = state else { return misuse("tlsEstablished without startTLS") }
+            // RFC 3207 §4.2: forget everything learnt before TLS, including any parser state.
+            tlsActive = true
+            upgradedWithSTARTTLS = true
+            capabilities = nil
+            parser = SMTPReplyParser()
+            return sendEHLO()
+        case .checkpointPassed(let kind):
+            guard case .awaitingCheckpoint(let pending) = state, pending == kind else {
+                return misuse("checkpointPassed(\(kind)) does not match the pending checkpoint")
+            }
+            return checkpointPassed(kind)
+        case .checkpointFailed(let kind, let codes, let message):
+            guard case .awaitingCheckpoint(let pending) = state, pending == kind else {
+                return misuse("checkpointFailed(\(kind)) does not match the pending checkpoint")
+            }
+            let code = codes.first.map { SMTPError.Code(rawValue: $0) } ?? .policyDenied
+            return fail(
+                SMTPError(
+                    code: code, category: .violation, step: step(of: kind),
+                    message: codes.isEmpty ? message : "\(message) [\(codes.joined(separator: ", "))]"),
+                quit: true)
+        case .messageBodySent(let index):
+            guard case .streamingBody(let current) = state, current == index else {
+                return misuse("messageBodySent(\(index)) while no body was being sent")
+            }
+            transcript.record(.client, "<message data: \(transactions[index].messageSize) octets, dot-stuffed>")
+            transcript.record(.client, ".")
+            state = .awaitingMessageReply(index)
+            return [.armTimeout(configuration.timeouts.dataTermination)] + processReplies()
+        case .timeout:
+            if case .awaitingQUITReply = state { return finish() }
+            return fail(
+                SMTPError(
+                    code: .timeout, category: .temporary, step: currentStep,
+                    message: "no reply within the RFC 5321 time limit"), quit: false)
+        case .connectionClosed:
+            if case .awaitingQUITReply = state { return finish() }
+            // A server that refuses in the middle of the body and hangs up: report its reply.
+            if case .streamingBody = state, let early = try? parser.nextReply(), !early.isPositiveCompletion {
+                transcript.record(.server, early.description)
+                return fail(.refused(early, at: .message), quit: false)
+            }
+            if parser.unconsumedByteCount > 0 {
+                return fail(
+                    .protocolError(.replyTruncated, "the connection ended inside a reply", step: currentStep),
+                    quit: false)
+            }
+            return fail(
+                SMTPError(
+                    code: .connectionLost, category: .temporary, step: currentStep,
+                    message: "the server closed the connection"), quit: false)
+        case .driverFailed(let error):
+            // A failure while QUITting does not undo messages the server already accepted.
+            if case .awaitingQUITReply = state { return finish() }
+            return fail(error, quit: false)
+        }
+    }
+
+    // MARK: - Bytes and replies
+
+    private mutating func received(_ bytes: [UInt8]) -> [SMTPClientAction] {
+        guard !bytes.isEmpty else { return [] }
+        switch state {
+        case .awaitingTLS:
+            // CONTRACT §3.3: nothing may arrive between the 220 and the handshake.
+            return fail(
+                SMTPError(
+                    code: .responseInjection, category: .violation, step: .starttls,
+                    message: "\(bytes.count) bytes arrived after the 220 to STARTTLS, before the TLS handshake"),
+                quit: false)
+        case .streamingBody:
+            // An early reply (say, 554 before the end of data) is read once the body is out.
+            parser.append(bytes)
+            return []
+        default:
+            parser.append(bytes)
+            return processReplies()
+        }
+    }
+
+    private var expectsReply: Bool {
+        switch state {
+        case .awaitingGreeting, .awaitingEHLO, .awaitingSTARTTLSReply, .authenticating, .awaitingEnvelopeReplies,
+            .awaitingDataReply, .awaitingMessageReply, .awaitingRSETReply, .awaitingAuthenticationCancel,
+            .awaitingQUITReply:
+            return true
+        default:
+            return false
+        }
+    }
+
+    private mutating func processReplies() -> [SMTPClientAction] {
+        var actions: [SMTPClientAction] = []
+        while !isFinished {
+            guard expectsReply else {
+                if case .awaitingTLS = state { break }
+                // A reply that arrives with the 354 is read once the body is out, like later ones.
+                if case .streamingBody = state { break }
+                if parser.unconsumedByteCount > 0 {
+                    return actions
+                        + fail(
+                            .protocolError(
+                                .unexpectedReply, "the server sent data when no reply was due", step: currentStep),
+                            quit: false)
+                }
+                break
+            }
+            let reply: SMTPReply
+            do {
+                guard let next = try parser.nextReply() else { break }
+                reply = next
+            } catch {
+                // Garbage after QUIT does not undo messages the server already accepted.
+                if case .awaitingQUITReply = state { return actions + finish() }
+                var located = error
+                located.step = currentStep
+                return actions + fail(located, quit: false)
+            }
+            transcript.record(.server, reply.description)
+            actions += handle(reply)
+        }
+        return actions
+    }
+
+    private mutating func handle(_ reply: SMTPReply) -> [SMTPClientAction] {
+        switch state {
+        case .awaitingGreeting:
+            guard reply.code == 220 else { return fail(.refused(reply, at: .greeting), quit: true) }
+            return sendEHLO()
+
+        case .awaitingEHLO:
+            guard reply.code == 250 else { return fail(.refused(reply, at: .ehlo), quit: true) }
+            let capabilities = SMTPCapabilities(ehloReply: reply)
+            self.capabilities = capabilities
+            parser.parsesEnhancedStatusCodes = capabilities.enhancedStatusCodes
+            if configuration.security == .startTLS && !tlsActive {
+                guard capabilities.startTLS else {
+                    return fail(
+                        SMTPError(
+                            code: .starttlsUnavailable, category: .violation, step: .ehlo,
+                            message: "the server does not offer STARTTLS, and STARTTLS is the mode"), quit: true)
+                }
+                state = .awaitingSTARTTLSReply
+                return send("STARTTLS", timeout: configuration.timeouts.otherCommand)
+            }
+            state = .awaitingCheckpoint(.ehlo)
+            return [
+                .cancelTimeout,
+                .checkpoint(
+                    .ehlo(
+                        SMTPEHLOFacts(
+                            capabilities: capabilities, tlsActive: tlsActive,
+                            upgradedWithSTARTTLS: upgradedWithSTARTTLS))),
+            ]
+
+        case .awaitingSTARTTLSReply:
+            guard reply.code == 220 else {
+                var error = SMTPError.refused(reply, at: .starttls, code: .starttlsUnavailable)
+                error.category = .violation
+                error.message = "the server refused STARTTLS with \(reply.code)"
+                return fail(error, quit: true)
+            }
+            guard parser.unconsumedByteCount == 0 else {
+                return fail(
+                    SMTPError(
+                        code: .responseInjection, category: .violation, step: .starttls,
+                        message: "\(parser.unconsumedByteCount) bytes followed the 220 to STARTTLS in plaintext"),
+                    quit: false)
+            }
+            state = .awaitingTLS
+            return [.cancelTimeout, .startTLS]
+
+        case .authenticating(var mechanism, let rounds):
+            return authenticationReply(reply, mechanism: &mechanism, rounds: rounds)
+
+        case .awaitingEnvelopeReplies(var progress):
+            return envelopeReply(reply, progress: &progress)
+
+        case .awaitingDataReply(let index):
+            guard reply.code == 354 else { return fail(.refused(reply, at: .data), quit: true) }
+            state = .streamingBody(index)
+            return [.cancelTimeout, .streamMessageBody(transaction: index)]
+
+        case .awaitingMessageReply(let index):
+            guard reply.isPositiveCompletion else { return fail(.refused(reply, at: .message), quit: true) }
+            let result = SMTPTransactionResult(
+                index: index, acceptedRecipients: transactions[index].recipients.map(\.address), reply: reply)
+            completed.append(result)
+            return [.transactionCompleted(result)] + startNextTransaction()
+
+        case .awaitingRSETReply, .awaitingAuthenticationCancel:
+            return sendQUIT()
+
+        case .awaitingQUITReply:
+            return finish()
+
+        default:
+            return fail(.protocolError(.unexpectedReply, "a reply arrived when none was due"), quit: false)
+        }
+    }
+
+    // MARK: - Steps
+
+    private mutating func sendEHLO() -> [SMTPClientAction] {
+        state = .awaitingEHLO
+        return send("EHLO \(configuration.ehloName)", timeout: configuration.timeouts.otherCommand)
+    }
+
+    private mutating func checkpointPassed(_ kind: SMTPCheckpoint.Kind) -> [SMTPClientAction] {
+        switch kind {
+        case .ehlo:
+            guard let credentials = configuration.credentials else { return startNextTransaction() }
+            return prepareAuthentication(credentials)
+        case .auth:
+            return beginAuthentication()
+        case .envelope(let index):
+            return sendEnvelope(index)
+        }
+    }
+
+    private mutating func prepareAuthentication(_ credentials: SMTPCredentials) -> [SMTPClientAction] {
+        guard tlsActive || configuration.allowsAuthenticationWithoutTLS else {
+            return fail(
+                SMTPError(
+                    code: .authOverPlaintext, category: .violation, step: .auth,
+                    message: "credentials would be sent on an unencrypted connection"), quit: true)
+        }
+        let offered = capabilities?.authMechanisms ?? []
+        guard
+            let name = SMTPAuthMechanismSelection.choose(
+                offered: offered, allowed: configuration.allowedAuthMechanisms, proof: credentials.proof)
+        else {
+            return fail(
+                SMTPError(
+                    code: .authMechanismNotAllowed, category: .violation, step: .auth,
+                    message: "no AUTH mechanism is both offered (\(offered.joined(separator: " "))) and allowed"
+                        + " (\(configuration.allowedAuthMechanisms.joined(separator: " ")))"), quit: true)
+        }
+        chosenMechanism = name
+        state = .awaitingCheckpoint(.auth)
+        return [.checkpoint(.auth(SMTPAuthFacts(mechanism: name, offeredMechanisms: offered, tlsActive: tlsActive)))]
+    }
+
+    private mutating func beginAuthentication() -> [SMTPClientAction] {
+        guard let credentials = configuration.credentials, let name = chosenMechanism else {
+            return misuse("auth checkpoint without a chosen mechanism")
+        }
+        do {
+            var mechanism = try SMTPAuthMechanismSelection.makeMechanism(
+                named: name, credentials: credentials, scramClientNonce: configuration.scramClientNonce)
+            var line = "AUTH \(name)"
+            var redacted = line
+            if let initial = try mechanism.initialResponse() {
+                // RFC 4954 §4: "=" stands for an empty initial response.
+                line += " " + (initial.isEmpty ? "=" : Data(initial).base64EncodedString())
+                redacted += " <redacted>"
+            }
+            state = .authenticating(mechanism, rounds: 0)
+            return send(line, transcriptText: redacted, timeout: configuration.timeouts.otherCommand)
+        } catch {
+            return fail(error, quit: true)
+        }
+    }
+
+    private mutating func authenticationReply(
+        _ reply: SMTPReply, mechanism: inout any SASLClientMechanism, rounds: Int
+    ) -> [SMTPClientAction] {
+        do throws(SMTPError) {
+            switch reply.code {
+            case 334:
+                guard rounds < Self.maximumSASLRounds else {
+                    throw SMTPError.authProtocol("more than \(Self.maximumSASLRounds) AUTH challenges")
+                }
+                let text = reply.lines.first ?? []
+                guard let challenge = text.isEmpty ? Data() : Data(base64Encoded: Data(text)) else {
+                    throw SMTPError.authProtocol("an AUTH challenge is not base64")
+                }
+                let response = try mechanism.respond(toChallenge: Array(challenge))
+                state = .authenticating(mechanism, rounds: rounds + 1)
+                return send(
+                    Data(response).base64EncodedString(), transcriptText: "<redacted>",
+                    timeout: configuration.timeouts.otherCommand)
+            case 235:
+                try mechanism.acceptSuccess()
+                authenticationMechanism = mechanism.name
+                return startNextTransaction()
+            default:
+                // No retry with another mechanism: that would be a downgrade.
+                return fail(.refused(reply, at: .auth, code: .authenticationFailed), quit: true)
+            }
+        } catch {
+            guard reply.code == 334 else { return fail(error, quit: true) }
+            // The server waits for a SASL response: cancel the exchange before QUIT, so QUIT is
+            // not taken as one.
+            if failure == nil { failure = error }
+            state = .awaitingAuthenticationCancel
+            return send("*", timeout: configuration.timeouts.otherCommand)
+        }
+    }
+
+    private mutating func startNextTransaction() -> [SMTPClientAction] {
+        let index = completed.count
+        guard index < transactions.count, let capabilities else { return sendQUIT() }
+        let transaction = transactions[index]
+        func unsupported(_ code: SMTPError.Code, _ message: String) -> [SMTPClientAction] {
+            fail(SMTPError(code: code, category: .permanent, step: .mail, message: message), quit: true)
+        }
+        if transaction.requiresSMTPUTF8 && !capabilities.smtpUTF8 {
+            return unsupported(
+                .smtputf8Unavailable, "the message needs SMTPUTF8 (UTF-8 addresses or headers); the server lacks it")
+        }
+        if transaction.bodyIs8Bit && !capabilities.eightBitMIME {
+            return unsupported(.eightBitMIMEUnavailable, "the body is 8-bit and the server does not offer 8BITMIME")
+        }
+        if let limit = capabilities.sizeLimit, limit > 0, transaction.messageSize > limit {
+            return unsupported(
+                .messageTooLargeForServer,
+                "the message has \(transaction.messageSize) octets; the server accepts at most \(limit)")
+        }
+        state = .awaitingCheckpoint(.envelope(transaction: index))
+        return [
+            .cancelTimeout,
+            .checkpoint(
+                .envelope(
+                    SMTPEnvelopeFacts(
+                        transactionIndex: index, transaction: transaction, capabilities: capabilities,
+                        tlsActive: tlsActive, authenticationMechanism: authenticationMechanism))),
+        ]
+    }
+
+    private mutating func sendEnvelope(_ index: Int) -> [SMTPClientAction] {
+        let commands = [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) }
+        let pipelined = capabilities?.pipelining ?? false
+        var progress = EnvelopeProgress(
+            index: index, awaiting: pipelined ? commands : [.mail], unsent: pipelined ? [] : Array(commands.dropFirst())
+        )
+        var bytes: [UInt8] = []
+        for command in progress.awaiting { bytes += line(for: command, in: index) }
+        progress.mailRefusal = nil
+        state = .awaitingEnvelopeReplies(progress)
+        return [.send(bytes), .armTimeout(configuration.timeouts.mail)]
+    }
+
+    private mutating func line(for command: EnvelopeCommand, in index: Int) -> [UInt8] {
+        let transaction = transactions[index]
+        let capabilities = self.capabilities
+        var text: String
+        switch command {
+        case .mail:
+            text = "MAIL FROM:<\(transaction.sender?.address ?? "")>"
+            if capabilities?.sizeLimit != nil { text += " SIZE=\(transaction.messageSize)" }
+            if transaction.bodyIs8Bit { text += " BODY=8BITMIME" }
+            if transaction.requiresSMTPUTF8 { text += " SMTPUTF8" }
+            if let dsn = transaction.dsn, capabilities?.dsn == true {
+                if let ret = dsn.returnContent { text += " RET=\(ret.rawValue)" }
+                // Validated in SMTPTransaction.init, so encoding cannot fail here.
+                if let id = dsn.envelopeID, let encoded = try? xtextEncode(id, what: "DSN envelope ID") {
+                    text += " ENVID=\(encoded)"
+                }
+            }
+        case .rcpt(let recipient):
+            text = "RCPT TO:<\(transaction.recipients[recipient].address)>"
+            if let dsn = transaction.dsn, capabilities?.dsn == true, !dsn.notify.isEmpty {
+                text += " NOTIFY=" + dsn.notify.map(\.rawValue).joined(separator: ",")
+            }
+        }
+        transcript.record(.client, text)
+        return Array((text + "\r\n").utf8)
+    }
+
+    private mutating func envelopeReply(_ reply: SMTPReply, progress: inout EnvelopeProgress) -> [SMTPClientAction] {
+        guard !progress.awaiting.isEmpty else { return misuse("envelope reply without a command") }
+        let command = progress.awaiting.removeFirst()
+        let transaction = transactions[progress.index]
+        switch command {
+        case .mail:
+            if !reply.isPositiveCompletion {
+                progress.mailRefusal = reply
+                progress.unsent = []
+            }
+        case .rcpt(let recipient):
+            let address = transaction.recipients[recipient].address
+            if reply.isPositiveCompletion {
+                progress.accepted.append(address)
+            } else {
+                progress.rejected.append(SMTPRecipientRejection(recipient: address, reply: reply))
+            }
+        }
+        if !progress.awaiting.isEmpty {
+            state = .awaitingEnvelopeReplies(progress)
+            return []
+        }
+        if !progress.unsent.isEmpty {
+            let next = progress.unsent.removeFirst()
+            progress.awaiting = [next]
+            let bytes = line(for: next, in: progress.index)
+            state = .awaitingEnvelopeReplies(progress)
+            return [.send(bytes), .armTimeout(configuration.timeouts.rcpt)]
+        }
+        if let refusal = progress.mailRefusal { return fail(.refused(refusal, at: .mail), quit: true) }
+        if !progress.rejected.isEmpty {
+            // CONTRACT §3.4: all or nothing. RSET, QUIT, no DATA.
+            let permanent = progress.rejected.contains { $0.reply.isPermanentNegative || !$0.reply.isTransientNegative }
+            failure =
+                failure
+                ?? SMTPError(
+                    code: .recipientsRejected, category: permanent ? .permanent : .temporary, step: .rcpt,
+                    reply: progress.rejected.first?.reply,
+                    message:
+                        "the server refused \(progress.rejected.count) of \(transaction.recipients.count) recipients: "
+                        + progress.rejected.map(\.recipient).joined(separator: ", "),
+                    rejectedRecipients: progress.rejected)
+            state = .awaitingRSETReply
+            return send("RSET", timeout: configuration.timeouts.otherCommand)
+        }
+        state = .awaitingDataReply(progress.index)
+        return send("DATA", timeout: configuration.timeouts.dataInitiation)
+    }
+
+    // MARK: - Ending
+
+    private mutating func sendQUIT() -> [SMTPClientAction] {
+        state = .awaitingQUITReply
+        return send("QUIT", timeout: configuration.timeouts.otherCommand)
+    }
+
+    /// Records the first failure, then QUITs (when the dialogue is in step and it is safe) or ends.
+    private mutating func fail(_ error: SMTPError, quit: Bool) -> [SMTPClientAction] {
+        if failure == nil { failure = error }
+        if quit {
+            if case .awaitingQUITReply = state { return finish() }
+            return sendQUIT()
+        }
+        return finish()
+    }
+
+    private mutating func misuse(_ message: String) -> [SMTPClientAction] {
+        fail(.protocolError(.driverMisuse, message, step: currentStep), quit: false)
+    }
+
+    private mutating func finish() -> [SMTPClientAction] {
+        state = .finished
+        return [
+            .cancelTimeout,
+            .finish(
+                SMTPSessionOutcome(
+                    error: failure, completedTransactions: completed, capabilities: capabilities,
+                    authenticationMechanism: authenticationMechanism, tlsActive: tlsActive)),
+        ]
+    }
+
+    private mutating func send(_ text: String, transcriptText: String? = nil, timeout: Duration) -> [SMTPClientAction] {
+        transcript.record(.client, transcriptText ?? text)
+        return [.send(Array((text + "\r\n").utf8)), .armTimeout(timeout)]
+    }
+
+    private var currentStep: SMTPStep? {
+        switch state {
+        case .notConnected, .awaitingGreeting: .greeting
+        case .awaitingEHLO: .ehlo
+        case .awaitingSTARTTLSReply: .starttls
+        case .awaitingTLS: .tls
+        case .awaitingCheckpoint(let kind): step(of: kind)
+        case .authenticating, .awaitingAuthenticationCancel: .auth
+        case .awaitingEnvelopeReplies(let progress):
+            if case .rcpt = progress.awaiting.first { .rcpt } else { .mail }
+        case .awaitingDataReply: .data
+        case .streamingBody, .awaitingMessageReply: .message
+        case .awaitingRSETReply: .rset
+        case .awaitingQUITReply, .finished: .quit
+        }
+    }
+
+    private func step(of kind: SMTPCheckpoint.Kind) -> SMTPStep {
+        switch kind {
+        case .ehlo: .ehlo
+        case .auth: .auth
+        case .envelope: .mail
+        }
+    }
+}
