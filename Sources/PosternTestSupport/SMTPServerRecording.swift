@@ -9,7 +9,7 @@ public struct SMTPServerRecording: Sendable, Hashable {
     /// Every byte received inside TLS, decrypted, in order.
     public var tlsBytes: [UInt8] = []
     /// Plaintext bytes that followed the STARTTLS command in the same read (pipelined into the upgrade); they were
-    /// discarded, not executed.
+    /// discarded, not executed. A subset of ``plaintextBytes``.
     public var bytesAfterSTARTTLSCommand: [UInt8] = []
     /// Every command line (not message data), without its line ending, in order; lines received inside TLS are
     /// prefixed with `"[tls] "`.
@@ -30,7 +30,7 @@ public struct SMTPServerRecording: Sendable, Hashable {
     public var receivedBytesBeforeTLS: Bool { !plaintextBytes.isEmpty }
 
     /// All bytes received, plaintext first.
-    public var allBytes: [UInt8] { plaintextBytes + bytesAfterSTARTTLSCommand + tlsBytes }
+    public var allBytes: [UInt8] { plaintextBytes + tlsBytes }
 
     /// True when `secret` appears in anything received: raw, or inside any base64 token of any line (as in
     /// `AUTH PLAIN` / `AUTH LOGIN`), plaintext or TLS.
