@@ -39,9 +39,11 @@ public struct SMTPServerRecording: Sendable, Hashable {
         guard !needle.isEmpty else { return false }
         let everything = allBytes
         if everything.containsSubsequence(needle) { return true }
-        let text = String(decoding: everything, as: UTF8.self)
-        for token in text.split(whereSeparator: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
-            if let decoded = Data(base64Encoded: String(token)), Array(decoded).containsSubsequence(needle) {
+        // Split on bytes: Swift treats "\r\n" as one Character, so a Character separator would never match it.
+        let separators: Set<UInt8> = [UInt8(ascii: " "), 13, 10]
+        for token in everything.split(whereSeparator: separators.contains) {
+            let text = String(decoding: token, as: UTF8.self)
+            if let decoded = Data(base64Encoded: text), Array(decoded).containsSubsequence(needle) {
                 return true
             }
         }

@@ -223,13 +223,14 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
         bytes += script.injectedAfterStartTLSReply
         var out = context.channel.allocator.buffer(capacity: bytes.count)
         out.writeBytes(bytes)
-        // Flush the 220 in the clear BEFORE adding TLS: once the handler is in place, writes are encrypted.
-        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
+        // Recorded before replying, so a client that has read the 220 also sees this in the recording.
         let pipelined = buffer
         buffer = []
         if !pipelined.isEmpty {
             store.update { $0.bytesAfterSTARTTLSCommand += pipelined }
         }
+        // Flush the 220 in the clear BEFORE adding TLS: once the handler is in place, writes are encrypted.
+        context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         do {
             let tls = NIOSSLServerHandler(context: sslContext)
             try context.pipeline.syncOperations.addHandler(tls, position: .after(rawCloser))
