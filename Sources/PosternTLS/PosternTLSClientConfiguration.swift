@@ -55,7 +55,8 @@ public struct PosternTLSClientConfiguration: Sendable {
     /// - Throws: a NIOSSL error when the context cannot be created.
     public init(policy: TLSClientPolicy, now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.policy = policy
-        self.sslContext = try NIOSSLContext(configuration: Self.makeTLSConfiguration(minimumVersion: policy.minimumVersion))
+        self.sslContext = try NIOSSLContext(
+            configuration: Self.makeTLSConfiguration(minimumVersion: policy.minimumVersion))
         self.now = now
     }
 
@@ -97,7 +98,8 @@ public struct PosternTLSClientConfiguration: Sendable {
         guard negotiated.ordinal >= policy.minimumVersion.ordinal else {
             return TLSFinding(
                 code: .tlsVersionTooLow,
-                message: "negotiated TLS \(negotiated.contractName), policy requires at least \(policy.minimumVersion.contractName)"
+                message:
+                    "negotiated TLS \(negotiated.contractName), policy requires at least \(policy.minimumVersion.contractName)"
             )
         }
         return nil

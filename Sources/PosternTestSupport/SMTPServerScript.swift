@@ -89,7 +89,9 @@ public struct SMTPServerScript: Sendable {
         self.maximumTLSVersion = nil
         self.hostname = "mail.test"
         self.capabilitiesBeforeTLS = ["PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME", "ENHANCEDSTATUSCODES"]
-        self.capabilitiesAfterTLS = ["PIPELINING", "SIZE 10240000", "AUTH PLAIN LOGIN", "8BITMIME", "ENHANCEDSTATUSCODES"]
+        self.capabilitiesAfterTLS = [
+            "PIPELINING", "SIZE 10240000", "AUTH PLAIN LOGIN", "8BITMIME", "ENHANCEDSTATUSCODES",
+        ]
         self.stripSTARTTLS = false
         self.injectedAfterStartTLSReply = []
         self.replies = [:]

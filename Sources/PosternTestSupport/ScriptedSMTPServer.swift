@@ -56,7 +56,8 @@ public final class ScriptedSMTPServer: Sendable {
                             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                         }
                         try pipeline.addHandler(
-                            ScriptedSMTPSession(script: script, store: store, sslContext: sslContext, rawCloser: closer))
+                            ScriptedSMTPSession(script: script, store: store, sslContext: sslContext, rawCloser: closer)
+                        )
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0)

@@ -150,7 +150,8 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
         let verb = words.first.map { $0.uppercased() } ?? ""
         switch verb {
         case "EHLO":
-            var keywords = tlsActive || script.security == .implicitTLS
+            var keywords =
+                tlsActive || script.security == .implicitTLS
                 ? script.capabilitiesAfterTLS : script.capabilitiesBeforeTLS
             if script.stripSTARTTLS { keywords.removeAll { $0.uppercased() == "STARTTLS" } }
             let lines = [script.hostname] + keywords

@@ -188,8 +188,9 @@ struct IdentityWriter {
         try Data(pems[0].utf8).write(to: URL(fileURLWithPath: certificatePath))
         try Data(pems.joined().utf8).write(to: URL(fileURLWithPath: chainPath))
         let keyPEM = key.pemRepresentation
-        guard FileManager.default.createFile(
-            atPath: keyPath, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: keyPath, contents: Data(keyPEM.utf8), attributes: [.posixPermissions: 0o600])
         else {
             throw CocoaError(.fileWriteUnknown)
         }

@@ -12,7 +12,8 @@ struct SPKIPinTests {
             for identity in [pki.root, pki.intermediate] + pki.serverIdentities {
                 let expected = try OpenSSLReference.pin(ofCertificateAt: identity.certificatePath)
                 #expect(try identity.pin.description == expected, "\(identity.name)")
-                let fromFile = try SPKIPin.pins(ofCertificateFile: Array(Data(contentsOf: URL(fileURLWithPath: identity.certificatePath))))
+                let fromFile = try SPKIPin.pins(
+                    ofCertificateFile: Array(Data(contentsOf: URL(fileURLWithPath: identity.certificatePath))))
                 #expect(fromFile.map(\.description) == [expected], "\(identity.name)")
             }
         }
@@ -33,7 +34,8 @@ struct SPKIPinTests {
     func notTheBitStringPayload() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let certificate = pki.valid.certificate
-            let payloadOnly = try SPKIPin(digest: Array(SHA256.hash(data: Array(certificate.publicKey.subjectPublicKeyInfoBytes))))
+            let payloadOnly = try SPKIPin(
+                digest: Array(SHA256.hash(data: Array(certificate.publicKey.subjectPublicKeyInfoBytes))))
             #expect(try pki.valid.pin != payloadOnly)
             let der = try SPKIPin.subjectPublicKeyInfoDER(of: certificate)
             #expect(der.first == 0x30)  // a SEQUENCE: algorithm identifier plus BIT STRING
@@ -71,10 +73,12 @@ struct SPKIPinTests {
     func badFiles() {
         #expect(throws: SPKIPinError.self) { try SPKIPin.pins(ofCertificateFile: Array("hello".utf8)) }
         #expect(throws: SPKIPinError.self) {
-            try SPKIPin.pins(ofCertificateFile: Array("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8))
+            try SPKIPin.pins(
+                ofCertificateFile: Array("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".utf8))
         }
         #expect(throws: SPKIPinError.self) {
-            try SPKIPin.pins(ofCertificateFile: Array("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".utf8))
+            try SPKIPin.pins(
+                ofCertificateFile: Array("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".utf8))
         }
     }
 }

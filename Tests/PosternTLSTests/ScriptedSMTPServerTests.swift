@@ -38,7 +38,8 @@ struct ScriptedSMTPServerTests {
         }
     }
 
-    @Test("injected bytes arrive in the same read as the STARTTLS 220", arguments: ["250 AUTH PLAIN\r\n", "235 ok\r\n"])
+    @Test(
+        "injected bytes arrive in the same read as the STARTTLS 220", arguments: ["250 AUTH PLAIN\r\n", "235 ok\r\n"])
     func injectionShape(injection: String) async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             var script = SMTPServerScript(security: .startTLS, identity: pki.valid)
@@ -56,7 +57,9 @@ struct ScriptedSMTPServerTests {
         }
     }
 
-    @Test("a refused STARTTLS keeps the dialogue in plaintext", arguments: ["454 4.7.0 TLS not available", "502 5.5.1 no", "501 5.5.4 syntax"])
+    @Test(
+        "a refused STARTTLS keeps the dialogue in plaintext",
+        arguments: ["454 4.7.0 TLS not available", "502 5.5.1 no", "501 5.5.4 syntax"])
     func refusedSTARTTLS(reply: String) async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             var script = SMTPServerScript(security: .startTLS, identity: pki.valid)
@@ -182,7 +185,8 @@ struct ScriptedSMTPServerTests {
     func startTLSUpgrade() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let policy = try TLSClientPolicy(
-                minimumTLS: "1.2", certificateMode: .verify, trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
+                minimumTLS: "1.2", certificateMode: .verify,
+                trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
             let config = try PosternTLSClientConfiguration(policy: policy)
             let recorder = TLSVerificationRecorder()
             let script = SMTPServerScript(security: .startTLS, identity: pki.valid)
@@ -219,10 +223,12 @@ struct ScriptedSMTPServerTests {
     func startTLSBadCertificate() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let policy = try TLSClientPolicy(
-                minimumTLS: "1.2", certificateMode: .verify, trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
+                minimumTLS: "1.2", certificateMode: .verify,
+                trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
             let config = try PosternTLSClientConfiguration(policy: policy)
             let recorder = TLSVerificationRecorder()
-            let server = try await withScriptedSMTPServer(SMTPServerScript(security: .startTLS, identity: pki.expired)) {
+            let server = try await withScriptedSMTPServer(SMTPServerScript(security: .startTLS, identity: pki.expired))
+            {
                 server in
                 try await SMTPTestClient.withConnection(port: server.port) { client in
                     _ = try await client.reply()

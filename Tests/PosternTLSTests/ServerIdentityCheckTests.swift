@@ -80,7 +80,9 @@ struct ServerIdentityCheckTests {
     func nameMismatch() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             for name in ["smtp.example.org", "127.0.0.2", "::1", "localhost.example"] {
-                #expect(try await Self.assess(pki.valid, pki: pki, serverName: name).codes == [.hostnameMismatch], "\(name)")
+                #expect(
+                    try await Self.assess(pki.valid, pki: pki, serverName: name).codes == [.hostnameMismatch], "\(name)"
+                )
             }
         }
     }
@@ -119,7 +121,8 @@ struct ServerIdentityCheckTests {
                 #expect(ok.facts?.verified == false)
             }
             // Only the leaf counts: the intermediate's pin does not identify the server.
-            let intermediate = try await Self.assess(pki.valid, pki: pki, mode: .pinOnly, pins: [[try pki.intermediate.pin]])
+            let intermediate = try await Self.assess(
+                pki.valid, pki: pki, mode: .pinOnly, pins: [[try pki.intermediate.pin]])
             #expect(intermediate.codes == [.pinMismatch])
             let wrong = try await Self.assess(pki.selfSigned, pki: pki, mode: .pinOnly, pins: [[try pki.valid.pin]])
             #expect(wrong.codes == [.pinMismatch])
@@ -132,10 +135,14 @@ struct ServerIdentityCheckTests {
     func emptyOrGarbage() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let requirements = CertificateRequirements(
-                serverName: "localhost", mode: .pinOnly, pinSets: [[try pki.valid.pin]], trustAnchors: try Self.anchors(pki))
+                serverName: "localhost", mode: .pinOnly, pinSets: [[try pki.valid.pin]],
+                trustAnchors: try Self.anchors(pki))
             let check = ServerIdentityCheck(requirements: requirements)
             #expect(await check.assess(peerChain: [], now: pki.now).codes == [.certificateUntrusted])
-            #expect(await check.assess(peerChainDER: [[0x30, 0x03, 0x02, 0x01, 0x01]], now: pki.now).codes == [.certificateUntrusted])
+            #expect(
+                await check.assess(peerChainDER: [[0x30, 0x03, 0x02, 0x01, 0x01]], now: pki.now).codes == [
+                    .certificateUntrusted
+                ])
         }
     }
 

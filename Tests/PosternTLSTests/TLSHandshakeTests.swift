@@ -147,7 +147,8 @@ struct TLSHandshakeTests {
     func badMinimum() throws {
         for value in ["1.0", "1.1", "1.4", "", "TLSv1.2"] {
             #expect(throws: TLSClientPolicyError.self) {
-                try TLSClientPolicy(minimumTLS: value, certificateMode: .verify, trustAnchors: TrustAnchors(certificates: []))
+                try TLSClientPolicy(
+                    minimumTLS: value, certificateMode: .verify, trustAnchors: TrustAnchors(certificates: []))
             }
         }
     }
@@ -158,9 +159,10 @@ struct TLSHandshakeTests {
         let offered = Set(configuration.cipherSuiteValues)
         #expect(!offered.isEmpty)
         #expect(offered.isSubset(of: Set(PosternTLSClientConfiguration.tls12CipherSuites)))
-        #expect(PosternTLSClientConfiguration.possibleCipherSuiteNames(for: .tlsv12).allSatisfy {
-            $0.hasPrefix("TLS_ECDHE_") && ($0.contains("GCM") || $0.contains("CHACHA20_POLY1305"))
-        })
+        #expect(
+            PosternTLSClientConfiguration.possibleCipherSuiteNames(for: .tlsv12).allSatisfy {
+                $0.hasPrefix("TLS_ECDHE_") && ($0.contains("GCM") || $0.contains("CHACHA20_POLY1305"))
+            })
     }
 
     @Test("a closed port is a connect error, not a finding")
@@ -171,7 +173,8 @@ struct TLSHandshakeTests {
             let port = server.port
             try await server.shutdown()
             await #expect(throws: TLSProbeError.self) {
-                _ = try await TLSProbe.connect(host: "127.0.0.1", port: port, serverName: "localhost", config: try Self.config(pki))
+                _ = try await TLSProbe.connect(
+                    host: "127.0.0.1", port: port, serverName: "localhost", config: try Self.config(pki))
             }
         }
     }
@@ -179,7 +182,8 @@ struct TLSHandshakeTests {
 
 /// A deliberately permissive NIOSSL client, used only to prove what the scripted server negotiates.
 enum LegacyTLSClient {
-    static func negotiatedVersion(host: String, port: Int, configuration: TLSConfiguration) async throws -> TLSVersion? {
+    static func negotiatedVersion(host: String, port: Int, configuration: TLSConfiguration) async throws -> TLSVersion?
+    {
         let context = try NIOSSLContext(configuration: configuration)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let greeting = loop.makePromise(of: Void.self)
