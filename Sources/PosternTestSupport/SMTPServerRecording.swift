@@ -18,6 +18,8 @@ public struct SMTPServerRecording: Sendable, Hashable {
     public var messages: [[UInt8]] = []
     /// Message bytes received in a DATA phase that never completed (dropped or cut off).
     public var partialMessageBytes: [UInt8] = []
+    /// The SNI host name of every TLS ClientHello, in order; `nil` for a ClientHello without SNI.
+    public var serverNameIndications: [String?] = []
     /// TLS handshakes the server completed.
     public var tlsHandshakesCompleted = 0
     /// Errors seen on connections (handshake failures, unclean shutdowns), as text.

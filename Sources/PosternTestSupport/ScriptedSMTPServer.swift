@@ -38,8 +38,8 @@ public final class ScriptedSMTPServer: Sendable {
     /// Starts a server. Always pair with ``shutdown()``.
     /// - Throws: ``ScriptedSMTPServerError`` when a TLS mode has no identity; NIO/NIOSSL errors on bind or bad keys.
     public static func start(_ script: SMTPServerScript) async throws -> ScriptedSMTPServer {
-        let sslContext = try makeSSLContext(for: script)
         let store = RecordingStore()
+        let sslContext = try makeSSLContext(for: script, store: store)
         let children = NIOLockedValueBox<[any Channel]>([])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
@@ -86,7 +86,7 @@ public final class ScriptedSMTPServer: Sendable {
         try await group.shutdownGracefully()
     }
 
-    private static func makeSSLContext(for script: SMTPServerScript) throws -> NIOSSLContext? {
+    private static func makeSSLContext(for script: SMTPServerScript, store: RecordingStore) throws -> NIOSSLContext? {
         guard script.security != .plaintext else { return nil }
         guard let identity = script.identity else {
             throw ScriptedSMTPServerError(message: "a TLS server needs an identity")
@@ -99,6 +99,11 @@ public final class ScriptedSMTPServer: Sendable {
         configuration.maximumTLSVersion = script.maximumTLSVersion
         // Keep a peer that never answers close_notify from holding a connection (and the test) open.
         configuration.shutdownTimeout = .milliseconds(200)
+        // Record the SNI of every ClientHello (nil when the client sent none), changing nothing.
+        configuration.sslContextCallback = { values, promise in
+            store.update { $0.serverNameIndications.append(values.serverHostname) }
+            promise.succeed(.noChanges)
+        }
         return try NIOSSLContext(configuration: configuration)
     }
 }

@@ -61,6 +61,21 @@ struct SMTPTestClient {
         }
     }
 
+    /// Shuts down our sending side (TCP FIN); the server sees EOF after everything sent before.
+    func closeOutput() async throws {
+        try await channel.channel.close(mode: .output)
+    }
+
+    /// Everything still arriving until the server closes (pending reply bytes included).
+    mutating func bytesUntilEOF() async throws -> [UInt8] {
+        var collected = pending
+        pending = []
+        while var buffer = try await inbound.next() {
+            collected += buffer.readBytes(length: buffer.readableBytes) ?? []
+        }
+        return collected
+    }
+
     /// True when the server closed the connection (reads until EOF, ignoring data).
     mutating func readsEOF() async -> Bool {
         do {

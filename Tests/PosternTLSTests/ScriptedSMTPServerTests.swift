@@ -181,6 +181,46 @@ struct ScriptedSMTPServerTests {
         }
     }
 
+    @Test("a stall answers nothing more, though everything sent is still recorded")
+    func stall() async throws {
+        var script = SMTPServerScript(security: .plaintext)
+        script.replies[.ehlo] = .stall
+        let server = try await withScriptedSMTPServer(script) { server in
+            try await SMTPTestClient.withConnection(port: server.port) { client in
+                #expect(try await client.reply()?.hasPrefix("220 ") == true)
+                try await client.send("EHLO client.test\r\nNOOP\r\n")
+                // Half-close: the server reads both lines, then EOF, and closes. No time is involved: TCP
+                // ordering guarantees any answer would arrive before that close.
+                try await client.closeOutput()
+                #expect(try await client.bytesUntilEOF() == [])
+            }
+            return server
+        }
+        #expect(server.recording.commandLines == ["EHLO client.test"])
+        #expect(server.recording.plaintextBytes == Array("EHLO client.test\r\nNOOP\r\n".utf8))
+    }
+
+    @Test("the server records SNI: the DNS name, and none for an IP literal")
+    func recordsSNI() async throws {
+        try await withTestPKI { (pki: TestPKI) async throws -> Void in
+            let policy = try TLSClientPolicy(
+                minimumTLS: "1.2", certificateMode: .verify,
+                trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
+            let config = try PosternTLSClientConfiguration(policy: policy)
+            let server = try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: pki.valid)) {
+                server in
+                for name in ["mail.test", "127.0.0.1"] {
+                    let result = try await TLSProbe.connect(
+                        host: server.host, port: server.port, serverName: name, config: config)
+                    #expect(result.findings == [], "\(name)")
+                }
+                return server
+            }
+            #expect(server.recording.serverNameIndications == ["mail.test", nil])
+            #expect(server.recording.connections == 2)
+        }
+    }
+
     @Test("STARTTLS upgrades to real TLS with the Postern client handler; AUTH is offered only inside")
     func startTLSUpgrade() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
