@@ -10,14 +10,20 @@ struct SMTPTestClient {
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var pending: [UInt8] = []
 
-    /// Connects, runs `body`, closes.
+    /// Connects (through implicit TLS when `tls` is given), runs `body`, closes.
     static func withConnection<T: Sendable>(
-        port: Int, _ body: (inout SMTPTestClient) async throws -> T
+        port: Int,
+        tls: (config: PosternTLSClientConfiguration, serverName: String, recorder: TLSVerificationRecorder)? = nil,
+        _ body: (inout SMTPTestClient) async throws -> T
     ) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            tls.config.makeHandler(serverName: tls.serverName, recorder: tls.recorder))
+                    }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
@@ -74,6 +80,16 @@ struct SMTPTestClient {
             collected += buffer.readBytes(length: buffer.readableBytes) ?? []
         }
         return collected
+    }
+
+    /// How the connection ended: nil for a clean EOF, else the error the read ended with.
+    mutating func endOfStream() async -> (any Error)? {
+        do {
+            while try await inbound.next() != nil {}
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// True when the server closed the connection (reads until EOF, ignoring data).

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOSSL
 import PosternTLS
 import PosternTestSupport
 import Testing
@@ -181,6 +182,42 @@ struct ScriptedSMTPServerTests {
         }
     }
 
+    @Test("over TLS, QUIT ends with close_notify while a mid-DATA drop ends without it")
+    func tlsDropIsUnclean() async throws {
+        try await withTestPKI { (pki: TestPKI) async throws -> Void in
+            let policy = try TLSClientPolicy(
+                minimumTLS: "1.2", certificateMode: .verify,
+                trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
+            let config = try PosternTLSClientConfiguration(policy: policy)
+            var script = SMTPServerScript(security: .implicitTLS, identity: pki.valid)
+            try await withScriptedSMTPServer(script) { server in
+                let tls = (config: config, serverName: "mail.test", recorder: TLSVerificationRecorder())
+                try await SMTPTestClient.withConnection(port: server.port, tls: tls) { client in
+                    #expect(try await client.reply()?.hasPrefix("220 ") == true)
+                    try await client.send("QUIT\r\n")
+                    #expect(try await client.reply() == "221 2.0.0 Bye")
+                    let end = await client.endOfStream()
+                    #expect(end == nil, "clean close expected, got \(String(describing: end))")
+                }
+            }
+            script.dropConnectionDuringData = true
+            let server = try await withScriptedSMTPServer(script) { server in
+                let tls = (config: config, serverName: "mail.test", recorder: TLSVerificationRecorder())
+                try await SMTPTestClient.withConnection(port: server.port, tls: tls) { client in
+                    _ = try await client.reply()
+                    try await client.send("DATA\r\n")
+                    #expect(try await client.reply()?.hasPrefix("354") == true)
+                    try await client.send("Subject: cut\r\n")
+                    let end = await client.endOfStream()
+                    #expect(end as? NIOSSLError == .uncleanShutdown, "got \(String(describing: end))")
+                }
+                return server
+            }
+            #expect(server.recording.partialMessageBytes == Array("Subject: cut\r\n".utf8))
+            #expect(server.recording.messages.isEmpty)
+        }
+    }
+
     @Test("a stall answers nothing more, though everything sent is still recorded")
     func stall() async throws {
         var script = SMTPServerScript(security: .plaintext)
@@ -207,7 +244,8 @@ struct ScriptedSMTPServerTests {
                 minimumTLS: "1.2", certificateMode: .verify,
                 trustAnchors: try TrustAnchors.load(extraCAFile: pki.caFilePath))
             let config = try PosternTLSClientConfiguration(policy: policy)
-            let server = try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: pki.valid)) {
+            let server = try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: pki.valid))
+            {
                 server in
                 for name in ["mail.test", "127.0.0.1"] {
                     let result = try await TLSProbe.connect(
