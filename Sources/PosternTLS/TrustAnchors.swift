@@ -1,3 +1,5 @@
+import Foundation
+import NIOConcurrencyHelpers
 import X509
 
 /// The certificates a server chain may end at: the system store plus any `--ca-file` anchors.
@@ -27,11 +29,41 @@ public struct TrustAnchors: Sendable {
     ) throws -> TrustAnchors {
         var certificates: [Certificate] = []
         if let systemBundlePath, FileManagerProbe.isReadableFile(systemBundlePath) {
-            certificates += try CertificateFileReader.certificates(atPath: systemBundlePath)
+            certificates += try SystemBundleCache.shared.certificates(atPath: systemBundlePath)
         }
         if let extraCAFile {
             certificates += try CertificateFileReader.certificates(atPath: extraCAFile)
         }
         return TrustAnchors(certificates: certificates)
+    }
+}
+
+/// Parsing the ~140-certificate system bundle costs noticeable time (much more in debug builds); a process that
+/// connects repeatedly (an embedding tool, the test suite) parses it once per path and file version.
+final class SystemBundleCache: Sendable {
+    static let shared = SystemBundleCache()
+
+    private struct Entry {
+        var modified: Date
+        var size: Int
+        var certificates: [Certificate]
+    }
+
+    private let entries = NIOLockedValueBox<[String: Entry]>([:])
+
+    func certificates(atPath path: String) throws -> [Certificate] {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let modified = attributes?[.modificationDate] as? Date
+        let size = (attributes?[.size] as? NSNumber)?.intValue
+        if let modified, let size,
+            let entry = entries.withLockedValue({ $0[path] }), entry.modified == modified, entry.size == size
+        {
+            return entry.certificates
+        }
+        let certificates = try CertificateFileReader.certificates(atPath: path)
+        if let modified, let size {
+            entries.withLockedValue { $0[path] = Entry(modified: modified, size: size, certificates: certificates) }
+        }
+        return certificates
     }
 }
