@@ -103,6 +103,7 @@ public struct ServerIdentityCheck: Sendable {
     ) async -> [Certificate]? {
         var verifier = Verifier(rootCertificates: roots) {
             RFC5280Policy(fixedExpiryValidationTime: now)
+            ServerAuthUsagePolicy()
             Self.identityPolicy(for: serverName)
         }
         switch await verifier.validate(leaf: leaf, intermediates: intermediates) {
@@ -123,7 +124,10 @@ public struct ServerIdentityCheck: Sendable {
     ) async -> [TLSFinding] {
         var findings: [TLSFinding] = []
         // Chain building with every RFC 5280 rule except the validity period: tells "no anchor" from "expired".
-        var structural = Verifier(rootCertificates: roots) { RFC5280Policy.withValidityCheckDisabled() }
+        var structural = Verifier(rootCertificates: roots) {
+            RFC5280Policy.withValidityCheckDisabled()
+            ServerAuthUsagePolicy()
+        }
         switch await structural.validate(leaf: leaf, intermediates: intermediates) {
         case .validCertificate(let chain):
             if let outside = Array(chain).first(where: { !Self.isWithinValidity($0, at: now) }) {

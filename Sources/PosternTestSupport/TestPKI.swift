@@ -27,6 +27,8 @@ public final class TestPKI: Sendable {
     public let notYetValid: TestIdentity
     /// CA-issued and valid, but names only `wrong.example`.
     public let wrongName: TestIdentity
+    /// CA-issued with the good names, but its extendedKeyUsage allows only client authentication.
+    public let clientAuthOnly: TestIdentity
     /// Self-signed, with the good names.
     public let selfSigned: TestIdentity
     /// Issued (with the good names) by a root that is not a trust anchor.
@@ -36,7 +38,7 @@ public final class TestPKI: Sendable {
 
     /// Every server identity with its name, for table-driven tests.
     public var serverIdentities: [TestIdentity] {
-        [valid, otherKey, expired, notYetValid, wrongName, selfSigned, unknownCA]
+        [valid, otherKey, expired, notYetValid, wrongName, clientAuthOnly, selfSigned, unknownCA]
     }
 
     /// Generates the PKI and writes its files.
@@ -74,11 +76,14 @@ public final class TestPKI: Sendable {
             notBefore: now - 365 * day, notAfter: now + 365 * day)
         intermediate = try writer.write("intermediate", chain: [intermediateCertificate], key: intermediateKey)
 
-        func issued(_ label: String, names: [GeneralName], from: Date, to: Date) throws -> TestIdentity {
+        func issued(
+            _ label: String, names: [GeneralName], from: Date, to: Date,
+            usage: ExtendedKeyUsage.Usage = .serverAuth
+        ) throws -> TestIdentity {
             let key = P256.Signing.PrivateKey()
             let leaf = try CertificateFactory.leaf(
                 commonName: "\(label).server.test", names: names, key: key,
-                issuerName: intermediateName, issuerKey: intermediateKey, notBefore: from, notAfter: to)
+                issuerName: intermediateName, issuerKey: intermediateKey, notBefore: from, notAfter: to, usage: usage)
             return try writer.write(label, chain: [leaf, intermediateCertificate], key: key)
         }
         valid = try issued("valid", names: goodNames, from: now - 3600, to: now + 30 * day)
@@ -86,6 +91,8 @@ public final class TestPKI: Sendable {
         expired = try issued("expired", names: goodNames, from: now - 30 * day, to: now - day)
         notYetValid = try issued("not-yet-valid", names: goodNames, from: now + day, to: now + 30 * day)
         wrongName = try issued("wrong-name", names: [.dnsName("wrong.example")], from: now - 3600, to: now + 30 * day)
+        clientAuthOnly = try issued(
+            "client-auth-only", names: goodNames, from: now - 3600, to: now + 30 * day, usage: .clientAuth)
 
         let selfKey = P256.Signing.PrivateKey()
         let selfName = try DistinguishedName { CommonName("self-signed.server.test") }
@@ -150,7 +157,7 @@ enum CertificateFactory {
     static func leaf(
         commonName: String, names: [GeneralName], key: P256.Signing.PrivateKey,
         issuerName: DistinguishedName, issuerKey: P256.Signing.PrivateKey,
-        notBefore: Date, notAfter: Date
+        notBefore: Date, notAfter: Date, usage: ExtendedKeyUsage.Usage = .serverAuth
     ) throws -> Certificate {
         let publicKey = Certificate.PublicKey(key.publicKey)
         let issuerPublicKey = Certificate.PublicKey(issuerKey.publicKey)
@@ -166,7 +173,7 @@ enum CertificateFactory {
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true))
-                try ExtendedKeyUsage([.serverAuth])
+                try ExtendedKeyUsage([usage])
                 SubjectAlternativeNames(names)
                 SubjectKeyIdentifier(hash: publicKey)
                 AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: issuerPublicKey).keyIdentifier)

@@ -44,6 +44,7 @@ struct ServerIdentityCheckTests {
                 (pki.expired, [.certificateExpired]),
                 (pki.notYetValid, [.certificateExpired]),
                 (pki.wrongName, [.hostnameMismatch]),
+                (pki.clientAuthOnly, [.certificateUntrusted]),
                 (pki.selfSigned, [.certificateUntrusted]),
                 (pki.unknownCA, [.certificateUntrusted]),
             ]

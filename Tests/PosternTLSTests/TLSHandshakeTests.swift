@@ -54,6 +54,7 @@ struct TLSHandshakeTests {
                 (pki.expired, .certificateExpired),
                 (pki.notYetValid, .certificateExpired),
                 (pki.wrongName, .hostnameMismatch),
+                (pki.clientAuthOnly, .certificateUntrusted),
                 (pki.selfSigned, .certificateUntrusted),
                 (pki.unknownCA, .certificateUntrusted),
             ]
