@@ -66,7 +66,7 @@ public struct SMTPServerScript: Sendable {
     public var maximumTLSVersion: TLSVersion?
     /// The host name the server announces.
     public var hostname: String
-    /// EHLO keywords offered before TLS (the default offers STARTTLS and no AUTH).
+    /// EHLO keywords offered before TLS (the default offers STARTTLS, except in `.plaintext` mode, and never AUTH).
     public var capabilitiesBeforeTLS: [String]
     /// EHLO keywords offered inside TLS.
     public var capabilitiesAfterTLS: [String]
@@ -88,7 +88,11 @@ public struct SMTPServerScript: Sendable {
         self.identity = identity
         self.maximumTLSVersion = nil
         self.hostname = "mail.test"
-        self.capabilitiesBeforeTLS = ["PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME", "ENHANCEDSTATUSCODES"]
+        // A plaintext-only server does not advertise STARTTLS unless a test lists it on purpose.
+        self.capabilitiesBeforeTLS =
+            security == .plaintext
+            ? ["PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES"]
+            : ["PIPELINING", "SIZE 10240000", "STARTTLS", "8BITMIME", "ENHANCEDSTATUSCODES"]
         self.capabilitiesAfterTLS = [
             "PIPELINING", "SIZE 10240000", "AUTH PLAIN LOGIN", "8BITMIME", "ENHANCEDSTATUSCODES",
         ]

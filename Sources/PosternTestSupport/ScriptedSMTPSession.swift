@@ -108,6 +108,11 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
 
     private func handle(line: [UInt8], context: ChannelHandlerContext) {
         switch phase {
+        case .data where script.dropConnectionDuringData:
+            // Data pipelined in the same read as DATA reaches here rather than the read-level check.
+            let partial = line + [13, 10]
+            store.update { $0.partialMessageBytes += partial }
+            closeAbruptly()
         case .data:
             if line == [UInt8(ascii: ".")] {
                 let completed = message

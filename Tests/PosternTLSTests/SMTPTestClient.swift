@@ -102,10 +102,12 @@ struct SMTPTestClient {
         }
     }
 
-    /// Adds the Postern TLS client handler at the pipeline's head (after the 220 to STARTTLS).
+    /// Adds the Postern TLS client handler at the pipeline's head (after the 220 to STARTTLS). Refuses when bytes
+    /// beyond the 220 are already buffered: that is response injection (CONTRACT §3.3).
     func startTLS(config: PosternTLSClientConfiguration, serverName: String, recorder: TLSVerificationRecorder)
         async throws
     {
+        guard pending.isEmpty else { throw SMTPTestClientMisuse() }
         let channel = self.channel.channel
         try await channel.eventLoop.submit {
             try channel.pipeline.syncOperations.addHandler(
