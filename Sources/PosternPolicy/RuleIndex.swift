@@ -14,8 +14,11 @@ struct RuleIndex: Sendable {
     /// Rules filed by their `recipient-not` patterns: a rule applies unless EVERY recipient matches.
     private var byRecipientNot: [String: [Int]] = [:]
     private var recipientNotRanks: [Int] = []
+    /// Number of parts (ranks run from 0 to this, exclusive).
+    private let partCount: Int
 
     init(parts: [CompiledPart], ruleRanks: [Int]) {
+        partCount = parts.count
         for rank in ruleRanks {
             guard let condition = parts[rank].condition else {
                 linear.append(rank)
@@ -37,26 +40,33 @@ struct RuleIndex: Sendable {
     }
 
     /// Ranks of every rule that may apply, ascending (a superset of those that do).
+    /// Flat arrays indexed by rank rather than sets: the lookups can touch every rule.
     func candidates(for context: SendContext, host: String?) -> [Int] {
-        var found = Set(linear)
-        if let host { for key in Self.subjectKeys(host: host) { found.formUnion(byServer[key] ?? []) } }
-        if let sender = context.sender {
-            for key in Self.subjectKeys(address: sender) { found.formUnion(bySender[key] ?? []) }
+        var flagged = [Bool](repeating: false, count: partCount)
+        for rank in linear { flagged[rank] = true }
+        func flag(_ ranks: [Int]?) {
+            guard let ranks else { return }
+            for rank in ranks { flagged[rank] = true }
         }
-        var matchedRecipients: [Int: Int] = [:]
-        for recipient in context.recipients {
-            let keys = Self.subjectKeys(address: recipient)
-            var matchedHere = Set<Int>()
-            for key in keys {
-                found.formUnion(byRecipient[key] ?? [])
-                matchedHere.formUnion(byRecipientNot[key] ?? [])
+        if let host { for key in Self.subjectKeys(host: host) { flag(byServer[key]) } }
+        if let sender = context.sender { for key in Self.subjectKeys(address: sender) { flag(bySender[key]) } }
+        var matchedRecipients = [Int32](repeating: 0, count: recipientNotRanks.isEmpty ? 0 : partCount)
+        var lastRecipient = [Int32](repeating: -1, count: recipientNotRanks.isEmpty ? 0 : partCount)
+        for (position, recipient) in context.recipients.enumerated() {
+            for key in Self.subjectKeys(address: recipient) {
+                flag(byRecipient[key])
+                guard !recipientNotRanks.isEmpty, let ranks = byRecipientNot[key] else { continue }
+                // Count each recipient once per rule, however many of its keys hit the rule.
+                for rank in ranks where lastRecipient[rank] != Int32(truncatingIfNeeded: position) {
+                    lastRecipient[rank] = Int32(truncatingIfNeeded: position)
+                    matchedRecipients[rank] += 1
+                }
             }
-            for rank in matchedHere { matchedRecipients[rank, default: 0] += 1 }
         }
-        for rank in recipientNotRanks where matchedRecipients[rank, default: 0] < context.recipients.count {
-            found.insert(rank)
+        for rank in recipientNotRanks where Int(matchedRecipients[rank]) < context.recipients.count {
+            flagged[rank] = true
         }
-        return found.sorted()
+        return flagged.indices.filter { flagged[$0] }
     }
 
     private static func file(_ rank: Int, under keys: [String], in table: inout [String: [Int]]) {
