@@ -57,6 +57,8 @@ public struct CompiledPolicy: Sendable {
     let ruleRanks: [Int]
     /// The meet of every layer's top level, which applies to every send.
     let base: Requirements
+    /// Finds the rules that may apply without matching every rule.
+    let index: RuleIndex
     /// The layer documents, in the order given.
     public let layers: [PolicyDocument]
 
@@ -90,10 +92,21 @@ public struct CompiledPolicy: Sendable {
         self.ruleRanks = ruleRanks
         self.base = base
         self.layers = documents
+        index = RuleIndex(parts: parts, ruleRanks: ruleRanks)
     }
 
     /// The requirements for one send: the layers' top levels met with every rule that applies.
     public func resolve(_ context: SendContext) -> ResolvedPolicy {
+        let host = context.serverHost
+        var requirements = base
+        for rank in index.candidates(for: context, host: host) where parts[rank].applies(to: context, host: host) {
+            requirements = requirements.meet(parts[rank].requirements)
+        }
+        return ResolvedPolicy(parts: parts, requirements: requirements, context: context)
+    }
+
+    /// ``resolve(_:)`` by checking every rule, without the index (the reference the index is tested against).
+    func resolveLinearly(_ context: SendContext) -> ResolvedPolicy {
         let host = context.serverHost
         var requirements = base
         for rank in ruleRanks where parts[rank].applies(to: context, host: host) {

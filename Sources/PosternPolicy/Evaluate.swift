@@ -118,16 +118,9 @@ extension ResolvedPolicy {
     // MARK: Checks
 
     func checkConflicts(_ stage: Stage, into found: inout [Violation]) {
-        for (field, statement, what) in [(PolicyField.sign, requirements.sign, "signing"), (.encrypt, requirements.encrypt, "encryption")]
-        where Requirements.level(statement) == .conflict {
-            let required = statement.rank(of: .required)
-            let forbidden = statement.rank(of: .forbidden)
-            found.append(
-                violation(
-                    .policyConflict, stage, rank: forbidden, field: field,
-                    "\(name(required)) requires \(what) and \(name(forbidden)) forbids it"
-                        + (required.map { " (\(parts[$0].source(of: field)))" } ?? "")))
-        }
+        // Two explicit calls rather than a loop over an array literal: the allow path must not allocate.
+        checkLevelConflict(requirements.sign, field: .sign, what: "signing", stage, into: &found)
+        checkLevelConflict(requirements.encrypt, field: .encrypt, what: "encryption", stage, into: &found)
         if requirements.security.isEmpty {
             found.append(
                 violation(
@@ -142,6 +135,20 @@ extension ResolvedPolicy {
                     .policyConflict, stage, rank: requirements.formats.orderRank, field: .formats,
                     "protection is required but no format is allowed by every part of the policy"))
         }
+    }
+
+    private func checkLevelConflict(
+        _ statement: StatementField<ProtectionLevel>, field: PolicyField, what: String, _ stage: Stage,
+        into found: inout [Violation]
+    ) {
+        guard Requirements.level(statement) == .conflict else { return }
+        let required = statement.rank(of: .required)
+        let forbidden = statement.rank(of: .forbidden)
+        found.append(
+            violation(
+                .policyConflict, stage, rank: forbidden, field: field,
+                "\(name(required)) requires \(what) and \(name(forbidden)) forbids it"
+                    + (required.map { " (\(parts[$0].source(of: field)))" } ?? "")))
     }
 
     func checkEnvelope(_ stage: Stage, senderRequired: Bool, into found: inout [Violation]) {

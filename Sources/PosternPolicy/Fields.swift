@@ -1,21 +1,38 @@
 /// Each requirement a policy can state, named as in the YAML schema.
 public enum PolicyField: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `transport.security`: allowed connection modes.
     case security = "transport.security"
+    /// `transport.min-tls`.
     case minTLS = "transport.min-tls"
+    /// `transport.certificate`.
     case certificate = "transport.certificate"
+    /// `transport.pins`.
     case pins = "transport.pins"
+    /// `transport.starttls.require-pin`.
     case requirePin = "transport.starttls.require-pin"
+    /// `transport.auth.mechanisms`.
     case authMechanisms = "transport.auth.mechanisms"
+    /// `transport.auth.over-plaintext`.
     case overPlaintext = "transport.auth.over-plaintext"
+    /// `message.sign`.
     case sign = "message.sign"
+    /// `message.encrypt`.
     case encrypt = "message.encrypt"
+    /// `message.formats`.
     case formats = "message.formats"
+    /// `message.smime.cipher`.
     case smimeCipher = "message.smime.cipher"
+    /// `message.smime.digest`.
     case smimeDigest = "message.smime.digest"
+    /// `message.smime.min-rsa-bits`.
     case minRSABits = "message.smime.min-rsa-bits"
+    /// `message.max-size`.
     case maxSize = "message.max-size"
+    /// `envelope.senders`.
     case senders = "envelope.senders"
+    /// `envelope.recipients.allow`.
     case recipientsAllow = "envelope.recipients.allow"
+    /// `envelope.recipients.deny`.
     case recipientsDeny = "envelope.recipients.deny"
 }
 

@@ -69,19 +69,20 @@ struct ChoiceField<C: PolicyChoice>: Hashable, Sendable {
 
     /// The allowed values, most preferred first, without allocating.
     func forEachAllowed(_ body: (C) -> Bool) {
-        let cases = Array(C.allCases)
         if isStated {
             var order = packedOrder
             while order != 0 {
                 let ordinal = Int(order & 0xF) - 1
                 order >>= 4
-                if ordinal >= 0, ordinal < cases.count, allowedMask & (1 << ordinal) != 0 {
-                    if !body(cases[ordinal]) { return }
+                if ordinal >= 0, allowedMask & (1 << ordinal) != 0, let value = C.member(at: ordinal) {
+                    if !body(value) { return }
                 }
             }
         } else {
-            for (ordinal, value) in cases.enumerated() where allowedMask & (1 << ordinal) != 0 {
-                if !body(value) { return }
+            var ordinal = 0
+            for value in C.allCases {
+                if allowedMask & (1 << ordinal) != 0 && !body(value) { return }
+                ordinal += 1
             }
         }
     }

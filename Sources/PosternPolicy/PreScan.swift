@@ -1,6 +1,6 @@
 /// Checks raw policy bytes before they reach the YAML parser, so that hostile input is
 /// rejected with a location instead of exhausting memory or the stack:
-/// size, UTF-8 validity, nesting depth, anchors and aliases (alias bombs).
+/// size, UTF-8 validity, nesting depth, anchors and aliases (alias bombs), tags.
 ///
 /// The scan is lexical and deliberately conservative: it knows quotes, comments, flow
 /// brackets, block-sequence dashes and block scalars, which is all a policy file needs.
@@ -143,6 +143,10 @@ enum PreScan {
                     case "&", "*":
                         return Problem(line: lineNumber, column: column + 1,
                                        message: "YAML anchors and aliases are not allowed in policy files (quote the value if it is text)")
+                    case "!":
+                        // Tags could make a value pass for another type (`!!str 1`); policies need none.
+                        return Problem(line: lineNumber, column: column + 1,
+                                       message: "YAML tags are not allowed in policy files (quote the value if it is text)")
                     case "\"":
                         quote = .double
                         atNodeStart = false

@@ -15,6 +15,16 @@ extension PolicyChoice {
         return index
     }
 
+    /// The value at `ordinal` in `allCases`, or nil.
+    static func member(at ordinal: Int) -> Self? {
+        var index = 0
+        for candidate in Self.allCases {
+            if index == ordinal { return candidate }
+            index += 1
+        }
+        return nil
+    }
+
     /// Parses a spelling case-insensitively without allocating.
     static func matching(_ text: String) -> Self? {
         for candidate in Self.allCases where asciiCaseInsensitiveEqual(candidate.rawValue, text) {

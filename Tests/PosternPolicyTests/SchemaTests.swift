@@ -257,3 +257,10 @@ import Testing
         #expect(found.first?.message.contains("at least one") == true)
     }
 }
+
+@Test(arguments: ["postern-policy: !!str 1\nname: t\n", "postern-policy: 1\nname: !custom t\n"])
+func yamlTagsAreRejected(text: String) {
+    let found = diagnostics(text)
+    #expect(found.count == 1)
+    #expect(found.first?.message.contains("tags are not allowed") == true)
+}
