@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "PosternPolicy", targets: ["PosternPolicy"]),
         .executable(name: "postern", targets: ["postern"]),
+        .library(name: "PosternSMIME", targets: ["PosternSMIME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -31,6 +32,16 @@ let package = Package(
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
         .testTarget(name: "PosternPolicyTests", dependencies: ["PosternPolicy"]),
+        // The system OpenSSL libcrypto (not libssl), with shims for its function-like macros.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        // S/MIME: CMS sign / encrypt / verify / decrypt and recipient certificate selection.
+        // The only Swift code that touches libcrypto.
+        .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
+        .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
     ],
     swiftLanguageModes: [.v6]
 )
