@@ -25,6 +25,16 @@ extension ByteSink {
 final class ArraySink: ByteSink {
     private(set) var bytes: [UInt8] = []
 
+    /// Reserving the expected size up front avoids the doubling copies of a growing array.
+    init(reservingCapacity capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The size of `contentSize` bytes after CMS wrapping and base64 with CRLF lines, plus headers.
+    static func sealedSize(of contentSize: Int) -> Int {
+        contentSize / 57 * 78 + contentSize / 10 + 16_384
+    }
+
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         self.bytes.append(contentsOf: bytes)
     }

@@ -53,7 +53,7 @@ final class EnvelopingSink: ByteSink {
             throw SMIMEError(code: .internalFailure, message: "write after encryption was finished")
         }
         OpenSSLErrorQueue.clear()
-        guard MemoryBIO.write(bytes.bindMemory(to: UInt8.self), to: chain) else {
+        guard MemoryBIO.write(bytes, to: chain) else {
             throw OpenSSLErrorQueue.error(.encryptionFailed, "cannot encrypt the content")
         }
         try next.write(encoded.drain())

@@ -36,8 +36,8 @@ final class MemoryBIO {
     /// Appends `bytes`.
     func write(_ bytes: some Collection<UInt8>) throws {
         let written: Bool = bytes.withContiguousStorageIfAvailable { buffer in
-            Self.write(buffer, to: pointer)
-        } ?? Array(bytes).withUnsafeBufferPointer { buffer in
+            Self.write(UnsafeRawBufferPointer(buffer), to: pointer)
+        } ?? Array(bytes).withUnsafeBytes { buffer in
             Self.write(buffer, to: pointer)
         }
         guard written else {
@@ -46,7 +46,7 @@ final class MemoryBIO {
     }
 
     /// Writes all of `buffer` to any BIO, looping over short writes.
-    static func write(_ buffer: UnsafeBufferPointer<UInt8>, to bio: OpaquePointer) -> Bool {
+    static func write(_ buffer: UnsafeRawBufferPointer, to bio: OpaquePointer) -> Bool {
         var offset = 0
         while offset < buffer.count {
             let chunk = Int32(clamping: buffer.count - offset)

@@ -18,10 +18,11 @@ enum OpenSSLErrorQueue {
             let code = ERR_get_error()
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
-            let text = buffer.withUnsafeMutableBufferPointer { pointer -> String in
+            buffer.withUnsafeMutableBufferPointer { pointer in
                 ERR_error_string_n(code, pointer.baseAddress, pointer.count)
-                return String(cString: pointer.baseAddress!)
             }
+            // ERR_error_string_n always NUL-terminates within the buffer.
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             // A hostile input can queue many errors; keep the report bounded.
             if reasons.count < 16 { reasons.append(text) }
         }

@@ -26,7 +26,7 @@ public enum SMIME {
     public static func sign(
         _ entity: [UInt8], identity: SMIMESigningIdentity, digest: SMIMEDigest = .sha256, boundary: String
     ) throws -> [UInt8] {
-        let output = ArraySink()
+        let output = ArraySink(reservingCapacity: entity.count + 16_384)
         let writer = try SignedEntityWriter(identity: identity, digest: digest, boundary: boundary, output: output)
         try entity.withUnsafeBytes { try writer.write($0) }
         try writer.finish()
@@ -45,7 +45,7 @@ public enum SMIME {
     public static func encrypt(
         _ entity: [UInt8], to recipients: [SMIMECertificate], options: SMIMEEncryptionOptions = .init()
     ) throws -> [UInt8] {
-        let output = ArraySink()
+        let output = ArraySink(reservingCapacity: ArraySink.sealedSize(of: entity.count))
         let sink = try EnvelopingSink(recipients: recipients, options: options, output: output)
         try sink.write(entity)
         try sink.finish()
@@ -57,7 +57,7 @@ public enum SMIME {
         _ entity: [UInt8], identity: SMIMESigningIdentity, digest: SMIMEDigest = .sha256, boundary: String,
         to recipients: [SMIMECertificate], options: SMIMEEncryptionOptions = .init()
     ) throws -> [UInt8] {
-        let output = ArraySink()
+        let output = ArraySink(reservingCapacity: ArraySink.sealedSize(of: entity.count + 16_384))
         let envelope = try EnvelopingSink(recipients: recipients, options: options, output: output)
         let writer = try SignedEntityWriter(identity: identity, digest: digest, boundary: boundary, output: envelope)
         try entity.withUnsafeBytes { try writer.write($0) }

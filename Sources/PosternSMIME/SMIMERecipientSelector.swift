@@ -4,8 +4,11 @@ import Foundation
 /// Finds a usable encryption certificate for each recipient address (CONTRACT §3.4).
 ///
 /// A certificate is a candidate for an address only when an rfc822Name in its
-/// subjectAltName matches it (local part exactly, domain case-insensitively;
-/// see the matching rules in the module documentation of the address match).
+/// subjectAltName matches it. The local part is compared exactly, byte for
+/// byte (RFC 5321 §2.4 makes it case-sensitive, and encrypting to the wrong
+/// mailbox's key is worse than refusing); the domain is compared
+/// ASCII-case-insensitively; the split is at the last `@`; nothing else is
+/// normalised (no trimming, no `+tag` stripping, no Unicode folding).
 /// An address that appears only in the subject DN does not count.
 ///
 /// A candidate is usable when, at the given time, it is within its validity

@@ -67,7 +67,7 @@ final class SignedEntityWriter {
                 message: "the content contains a line starting with the boundary \"--\(boundary)\"")
         }
         OpenSSLErrorQueue.clear()
-        guard MemoryBIO.write(bytes.bindMemory(to: UInt8.self), to: digestChain) else {
+        guard MemoryBIO.write(bytes, to: digestChain) else {
             throw OpenSSLErrorQueue.error(.signingFailed, "cannot digest the content")
         }
         try output.write(bytes)
