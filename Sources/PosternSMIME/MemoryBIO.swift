@@ -35,11 +35,13 @@ final class MemoryBIO {
 
     /// Appends `bytes`.
     func write(_ bytes: some Collection<UInt8>) throws {
-        let written: Bool = bytes.withContiguousStorageIfAvailable { buffer in
-            Self.write(UnsafeRawBufferPointer(buffer), to: pointer)
-        } ?? Array(bytes).withUnsafeBytes { buffer in
-            Self.write(buffer, to: pointer)
-        }
+        let written: Bool =
+            bytes.withContiguousStorageIfAvailable { buffer in
+                Self.write(UnsafeRawBufferPointer(buffer), to: pointer)
+            }
+            ?? Array(bytes).withUnsafeBytes { buffer in
+                Self.write(buffer, to: pointer)
+            }
         guard written else {
             throw OpenSSLErrorQueue.error(.internalFailure, "cannot write to a memory BIO")
         }

@@ -1,5 +1,5 @@
-import Foundation
 import CLibCrypto
+import Foundation
 
 /// Owns one `CMS_ContentInfo` and frees it in `deinit`.
 ///

@@ -105,7 +105,8 @@ public enum SMIME {
     ) throws {
         try writingFile(outputFile) { output in
             let envelope = try EnvelopingSink(recipients: recipients, options: options, output: output)
-            let writer = try SignedEntityWriter(identity: identity, digest: digest, boundary: boundary, output: envelope)
+            let writer = try SignedEntityWriter(
+                identity: identity, digest: digest, boundary: boundary, output: envelope)
             try FileChunks.read(inputFile) { try writer.write($0) }
             try writer.finish()
         }

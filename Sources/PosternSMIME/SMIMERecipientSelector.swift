@@ -65,7 +65,9 @@ public struct SMIMERecipientSelector: Sendable {
     }
 
     /// Why `certificate` cannot be used for encryption at `time`, or `nil` when it can.
-    public func problem(with certificate: SMIMECertificate, intermediates: [SMIMECertificate] = [], at time: Date = Date())
+    public func problem(
+        with certificate: SMIMECertificate, intermediates: [SMIMECertificate] = [], at time: Date = Date()
+    )
         -> String?
     {
         let store = try? X509TrustStore(trust, at: time)
@@ -90,7 +92,9 @@ public struct SMIMERecipientSelector: Sendable {
         var usable: [SMIMECertificate] = []
         for certificate in matching {
             if let problem = problem(with: certificate, store: store, untrusted: untrusted, at: time) {
-                problems.append("certificate \(certificate.subject) [sha256 \(certificate.sha256Fingerprint.prefix(16))]: \(problem)")
+                problems.append(
+                    "certificate \(certificate.subject) [sha256 \(certificate.sha256Fingerprint.prefix(16))]: \(problem)"
+                )
             } else {
                 usable.append(certificate)
             }
@@ -104,7 +108,9 @@ public struct SMIMERecipientSelector: Sendable {
                 code: SMIMERecipientFinding.invalid, address: address, reason: problems.joined(separator: "; ")))
     }
 
-    private func problem(with certificate: SMIMECertificate, store: X509TrustStore?, untrusted: X509Stack?, at time: Date)
+    private func problem(
+        with certificate: SMIMECertificate, store: X509TrustStore?, untrusted: X509Stack?, at time: Date
+    )
         -> String?
     {
         if certificate.hasInvalidExtensions { return "it has a malformed extension" }
@@ -141,7 +147,8 @@ public struct SMIMERecipientSelector: Sendable {
     }
 
     /// Builds and checks the chain with OpenSSL, without a purpose (see the type's documentation).
-    private func chainProblem(_ certificate: SMIMECertificate, store: X509TrustStore?, untrusted: X509Stack?) -> String? {
+    private func chainProblem(_ certificate: SMIMECertificate, store: X509TrustStore?, untrusted: X509Stack?) -> String?
+    {
         guard let store, let context = X509_STORE_CTX_new() else {
             OpenSSLErrorQueue.clear()
             return "the trust store could not be set up"

@@ -24,11 +24,15 @@ import Testing
         #expect(RFC822AddressMatch.matches(address: address, certificateName: name) == expected)
     }
 
-    @Test("base64 with CRLF lines equals Foundation's encoding, whatever the chunking", arguments: [0, 1, 2, 3, 56, 57, 58, 114, 1000, 4099])
+    @Test(
+        "base64 with CRLF lines equals Foundation's encoding, whatever the chunking",
+        arguments: [0, 1, 2, 3, 56, 57, 58, 114, 1000, 4099])
     func base64Chunking(size: Int) throws {
         var generator = SystemRandomNumberGenerator()
         let input = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let expected = Data(input).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+        let expected = Data(input).base64EncodedString(options: [
+            .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+        ])
         for chunk in [1, 7, 57, 64, 10_000] {
             let collected = ArraySink()
             let encoder = Base64LineSink(next: collected)

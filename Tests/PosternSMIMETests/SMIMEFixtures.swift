@@ -31,7 +31,8 @@ struct SMIMEFixtures: Sendable {
         let intermediate = try pki.makeIntermediateCA("test-intermediate-ca", issuer: ca)
         let sender = try pki.issue("sender", issuer: intermediate, sanEmails: ["sender@example.org"])
         let senderWithChain = pki.path("sender-chain.pem")
-        try (Data(contentsOf: URL(fileURLWithPath: sender.certificatePath))
+        try
+            (Data(contentsOf: URL(fileURLWithPath: sender.certificatePath))
             + Data(contentsOf: URL(fileURLWithPath: intermediate.certificatePath)))
             .write(to: URL(fileURLWithPath: senderWithChain))
 
@@ -110,9 +111,10 @@ extension Trait where Self == SMIMEFixturesScope {
 /// A canonical inner entity like the MIME layer produces: CRLF everywhere.
 enum SampleEntity {
     static func text(_ body: String = "Hello Bob,\r\n\r\nthe quarterly numbers are attached.\r\n") -> [UInt8] {
-        Array(("Content-Type: text/plain; charset=utf-8\r\n"
-            + "Content-Transfer-Encoding: 7bit\r\n"
-            + "\r\n" + body).utf8)
+        Array(
+            ("Content-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: 7bit\r\n"
+                + "\r\n" + body).utf8)
     }
 
     static let boundary = "----=_Postern_Test_7f3a9c"

@@ -23,11 +23,29 @@ extension SMIMETests {
             let input = try fixtures.write(signed, named: "signed.eml")
             let output = fixtures.pki.path("verified-\(digest).bin")
             // Without -binary: see notes/swift-c-pitfalls.md (multipart/signed needs text mode or -crlfeol).
-            try TestPKI.openssl(["cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath, "-out", output])
+            try TestPKI.openssl([
+                "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath, "-out", output,
+            ])
             #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: output))) == inner)
 
             let printed = try TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input])
             #expect(String(decoding: printed, as: UTF8.self).contains("algorithm: \(digest.policyName) "))
+        }
+
+        @Test("an EC (ECDSA) signer works too and openssl verifies it")
+        func ecSigner() throws {
+            let fixtures = try SMIMEFixtures.required()
+            let identity = try SMIMESigningIdentity.load(
+                certificatePEMFile: fixtures.carol.certificatePath, keyPEMFile: fixtures.carol.keyPath)
+            #expect(identity.chain.isEmpty)
+            let inner = SampleEntity.text()
+            let signed = try SMIME.sign(inner, identity: identity, digest: .sha384, boundary: SampleEntity.boundary)
+            let input = try fixtures.write(signed, named: "ec-signed.eml")
+            let content = try TestPKI.openssl(["cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath])
+            #expect([UInt8](content) == inner)
+            let printed = String(
+                decoding: try TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input]), as: UTF8.self)
+            #expect(printed.contains("ecdsa-with-SHA384"))
         }
 
         @Test("a tampered signed message fails openssl and PosternSMIME verification")
@@ -41,8 +59,11 @@ extension SMIMETests {
 
             let input = try fixtures.write(tampered, named: "tampered.eml")
             let result = try TestPKI.run(
-                "/usr/bin/openssl", ["cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath,
-                                     "-out", "/dev/null"])
+                "/usr/bin/openssl",
+                [
+                    "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath,
+                    "-out", "/dev/null",
+                ])
             #expect(result.status != 0)
             #expect(result.stderr.contains("verification failure"))
 
@@ -102,8 +123,12 @@ extension SMIMETests {
             #expect(error?.code == .boundaryInContent)
         }
 
-        @Test("invalid boundaries are refused", arguments: ["", String(repeating: "a", count: 71), "bad\"quote",
-                                                            "trailing ", "new\r\nline"])
+        @Test(
+            "invalid boundaries are refused",
+            arguments: [
+                "", String(repeating: "a", count: 71), "bad\"quote",
+                "trailing ", "new\r\nline",
+            ])
         func invalidBoundary(boundary: String) throws {
             let fixtures = try SMIMEFixtures.required()
             let error = #expect(throws: SMIMEError.self) {
@@ -122,7 +147,8 @@ extension SMIMETests {
                 "-out", encryptedKey,
             ])
             let error = #expect(throws: SMIMEError.self) {
-                try SMIMESigningIdentity.load(certificatePEMFile: fixtures.senderWithChainPath, keyPEMFile: encryptedKey)
+                try SMIMESigningIdentity.load(
+                    certificatePEMFile: fixtures.senderWithChainPath, keyPEMFile: encryptedKey)
             }
             #expect(error?.code == .encryptedPrivateKey)
             #expect(error?.message.contains(encryptedKey) == true)

@@ -11,7 +11,8 @@ extension SMIMETests {
             bytes.reserveCapacity(5_300_000)
             var line = 0
             while bytes.count < 5_000_000 {
-                bytes += Array("line \(line) of the large message, \(String(repeating: "x", count: line % 60))\r\n".utf8)
+                bytes += Array(
+                    "line \(line) of the large message, \(String(repeating: "x", count: line % 60))\r\n".utf8)
                 line += 1
             }
             return bytes

@@ -121,8 +121,10 @@ final class TestPKI: Sendable {
         } else {
             usage = "critical,digitalSignature,keyEncipherment"
         }
-        var extensions = ["basicConstraints=\(basicConstraints)", "keyUsage=\(usage)", "subjectKeyIdentifier=hash",
-                          "authorityKeyIdentifier=keyid"]
+        var extensions = [
+            "basicConstraints=\(basicConstraints)", "keyUsage=\(usage)", "subjectKeyIdentifier=hash",
+            "authorityKeyIdentifier=keyid",
+        ]
         if let extendedKeyUsage { extensions.append("extendedKeyUsage=\(extendedKeyUsage)") }
         if !sanEmails.isEmpty {
             extensions.append("subjectAltName=" + sanEmails.map { "email:\($0)" }.joined(separator: ","))
@@ -208,4 +210,3 @@ final class DataBox: @unchecked Sendable {
     var isSet: Bool { lock.withLock { data != nil } }
     func get() -> Data { lock.withLock { data ?? Data() } }
 }
-
