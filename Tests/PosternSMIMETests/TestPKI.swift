@@ -166,29 +166,39 @@ final class TestPKI: Sendable {
     }
 
     /// Runs a tool and returns its status and output, whatever the status.
-    static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> ToolResult {
+    static func run(
+        _ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]
+    ) throws -> ToolResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        let input = Pipe()
-        process.standardInput = input
+        // No input: /dev/null, so the child sees end-of-file at once (as gpgsm's empty passphrase).
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         try process.run()
         // Feed stdin and drain both pipes concurrently so no pipe buffer can deadlock the child.
-        let writer = Thread {
-            if let stdin { try? input.fileHandleForWriting.write(contentsOf: stdin) }
-            try? input.fileHandleForWriting.close()
+        if let input, let stdin {
+            Thread {
+                try? input.fileHandleForWriting.write(contentsOf: stdin)
+                try? input.fileHandleForWriting.close()
+            }.start()
         }
-        writer.start()
         let errorBox = DataBox()
-        let errorReader = Thread { errorBox.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-        errorReader.start()
+        let errorsRead = DispatchSemaphore(value: 0)
+        Thread {
+            errorBox.set(errors.fileHandleForReading.readDataToEndOfFile())
+            errorsRead.signal()
+        }.start()
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorBox.isSet { usleep(1000) }
+        errorsRead.wait()
         return ToolResult(
             status: process.terminationStatus, stdout: stdout, stderr: String(decoding: errorBox.get(), as: UTF8.self))
     }
@@ -207,6 +217,5 @@ final class DataBox: @unchecked Sendable {
     private var data: Data?
 
     func set(_ value: Data) { lock.withLock { data = value } }
-    var isSet: Bool { lock.withLock { data != nil } }
     func get() -> Data { lock.withLock { data ?? Data() } }
 }
