@@ -74,10 +74,8 @@ public enum SMIME {
         inputFile: String, outputFile: String, identity: SMIMESigningIdentity, digest: SMIMEDigest = .sha256,
         boundary: String
     ) throws {
-        try writingFile(outputFile) { output in
-            let writer = try SignedEntityWriter(identity: identity, digest: digest, boundary: boundary, output: output)
-            try FileChunks.read(inputFile) { try writer.write($0) }
-            try writer.finish()
+        try stream(inputFile, to: outputFile) { output in
+            try SignedEntityWriter(identity: identity, digest: digest, boundary: boundary, output: output)
         }
     }
 
@@ -88,10 +86,8 @@ public enum SMIME {
         inputFile: String, outputFile: String, to recipients: [SMIMECertificate],
         options: SMIMEEncryptionOptions = .init()
     ) throws {
-        try writingFile(outputFile) { output in
-            let sink = try EnvelopingSink(recipients: recipients, options: options, output: output)
-            try FileChunks.read(inputFile) { try sink.write($0) }
-            try sink.finish()
+        try stream(inputFile, to: outputFile) { output in
+            try EnvelopingSink(recipients: recipients, options: options, output: output)
         }
     }
 
@@ -103,21 +99,26 @@ public enum SMIME {
         inputFile: String, outputFile: String, identity: SMIMESigningIdentity, digest: SMIMEDigest = .sha256,
         boundary: String, to recipients: [SMIMECertificate], options: SMIMEEncryptionOptions = .init()
     ) throws {
-        try writingFile(outputFile) { output in
+        try stream(inputFile, to: outputFile) { output in
             let envelope = try EnvelopingSink(recipients: recipients, options: options, output: output)
-            let writer = try SignedEntityWriter(
-                identity: identity, digest: digest, boundary: boundary, output: envelope)
-            try FileChunks.read(inputFile) { try writer.write($0) }
-            try writer.finish()
+            return try SignedEntityWriter(identity: identity, digest: digest, boundary: boundary, output: envelope)
         }
     }
 
-    private static func writingFile(_ path: String, _ body: (FileSink) throws -> Void) throws {
+    /// Streams `inputFile` through the pipeline built on a sink of `outputFile`.
+    private static func stream(
+        _ inputFile: String, to outputFile: String, pipeline: (ByteSink) throws -> ByteSink
+    ) throws {
+        let resolved = [inputFile, outputFile].map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
+        guard resolved[0] != resolved[1] else {
+            throw SMIMEError(code: .io, message: "\(outputFile): the output file must differ from the input file")
+        }
         do {
-            let sink = try FileSink(path: path)
-            try body(sink)
+            let head = try pipeline(try FileSink(path: outputFile))
+            try FileChunks.read(inputFile) { try head.write($0) }
+            try head.finish()
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: outputFile)
             throw error
         }
     }

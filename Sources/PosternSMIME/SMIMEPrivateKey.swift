@@ -5,8 +5,10 @@ import CLibCrypto
 /// Owns one OpenSSL `EVP_PKEY` and frees it in `deinit`.
 ///
 /// `@unchecked Sendable` because the key is never modified after `init`:
-/// OpenSSL 3 allows concurrent read-only use of an `EVP_PKEY` (each operation
-/// makes its own `EVP_PKEY_CTX`), and CMS takes its own reference.
+/// openssl-threads(7) allows concurrent use of an object through APIs that do
+/// not modify it; every operation here makes its own `EVP_PKEY_CTX`, the
+/// provider-key cache inside the `EVP_PKEY` is filled under its own lock,
+/// and CMS takes its own reference.
 ///
 /// - Important: Only unencrypted PEM keys are supported for now. A key
 ///   protected by a passphrase is refused with `encrypted-private-key`; the

@@ -7,7 +7,7 @@ import CLibCrypto
 /// ``finish()``. Only the signature (a few KiB) is ever held in memory.
 ///
 /// Not `Sendable`: it owns a CMS structure and a BIO chain for one operation.
-final class SignedEntityWriter {
+final class SignedEntityWriter: ByteSink {
     private let output: ByteSink
     private let boundary: String
     private let cms: CMSContentInfo

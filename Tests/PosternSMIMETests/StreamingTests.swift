@@ -66,6 +66,52 @@ extension SMIMETests {
             #expect([UInt8](decrypted) == inner)
         }
 
+        @Test("the chunked writer seals content written in odd pieces; openssl reads the result")
+        func chunkedWriter() throws {
+            let fixtures = try SMIMEFixtures.required()
+            var inner = SampleEntity.text()
+            for line in 0..<3000 { inner += Array("chunked line \(line)\r\n".utf8) }
+            var sealed: [UInt8] = []
+            var pieces = 0
+            let writer = try SMIMEStreamWriter.signingThenEncrypting(
+                identity: try fixtures.senderIdentity(), boundary: SampleEntity.boundary,
+                to: [try fixtures.certificate(fixtures.carol)], options: SMIMEEncryptionOptions(cipher: .aes256GCM)
+            ) { piece in
+                sealed += piece
+                pieces += 1
+            }
+            var offset = 0
+            while offset < inner.count {
+                let end = min(offset + 997, inner.count)
+                try writer.write(Array(inner[offset..<end]))
+                offset = end
+            }
+            try writer.finish()
+            #expect(pieces > 10)  // output flows while input is written, not all at the end
+            #expect(throws: SMIMEError.self) { try writer.write([0x41]) }
+
+            let input = try fixtures.write(sealed, named: "chunked.eml")
+            let signed = fixtures.pki.path("chunked-signed.eml")
+            try TestPKI.openssl([
+                "cms", "-decrypt", "-in", input, "-recip", fixtures.carol.certificatePath, "-inkey",
+                fixtures.carol.keyPath, "-out", signed,
+            ])
+            let content = try TestPKI.openssl(["cms", "-verify", "-in", signed, "-CAfile", fixtures.ca.certificatePath])
+            #expect([UInt8](content) == inner)
+        }
+
+        @Test("output onto the input file is refused before anything is truncated")
+        func sameFileRefused() throws {
+            let fixtures = try SMIMEFixtures.required()
+            let inner = SampleEntity.text()
+            let path = try fixtures.write(inner, named: "same.eml")
+            let error = #expect(throws: SMIMEError.self) {
+                try SMIME.encrypt(inputFile: path, outputFile: path, to: [try fixtures.certificate(fixtures.alice)])
+            }
+            #expect(error?.code == .io)
+            #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == inner)
+        }
+
         @Test("a failed streaming run leaves no partial output file")
         func failureRemovesOutput() throws {
             let fixtures = try SMIMEFixtures.required()
