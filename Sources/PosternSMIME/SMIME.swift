@@ -22,7 +22,9 @@ public enum SMIME {
     ///     must not start a line of `entity`; the caller owns its randomness.
     /// - Returns: The entity's `Content-Type` header, a blank line and the body.
     ///   The caller adds the message headers (and `MIME-Version`).
-    /// - Throws: ``SMIMEError`` `invalid-boundary`, `boundary-in-content`, `signing-failed`.
+    /// - Throws: ``SMIMEError`` `invalid-boundary`, `boundary-in-content`,
+    ///   `non-canonical-content` (a bare CR or LF, or a line over 998 octets,
+    ///   which transport would alter and so break the signature), `signing-failed`.
     public static func sign(
         _ entity: [UInt8], identity: SMIMESigningIdentity, digest: SMIMEDigest = .sha256, boundary: String
     ) throws -> [UInt8] {

@@ -27,6 +27,8 @@ public struct SMIMEError: Error, CustomStringConvertible, Sendable {
         public static let invalidBoundary = Code("invalid-boundary")
         /// The content to sign contains the multipart boundary delimiter.
         public static let boundaryInContent = Code("boundary-in-content")
+        /// Content to sign is not canonical (bare CR or LF, or a line over 998 octets).
+        public static let nonCanonicalContent = Code("non-canonical-content")
         /// Encryption was asked for with no recipient certificate.
         public static let noRecipients = Code("no-recipients")
         /// An option value (digest, cipher, padding) is not one Postern supports.

@@ -12,6 +12,7 @@ final class SignedEntityWriter: ByteSink {
     private let boundary: String
     private let cms: CMSContentInfo
     private var scanner: BoundaryScanner
+    private var canonicalForm = CanonicalFormScanner()
     /// The digest BIO chain from `CMS_dataInit`; nil once finished.
     private var digestChain: OpaquePointer?
 
@@ -66,6 +67,11 @@ final class SignedEntityWriter: ByteSink {
                 code: .boundaryInContent,
                 message: "the content contains a line starting with the boundary \"--\(boundary)\"")
         }
+        canonicalForm.scan(bytes)
+        if let problem = canonicalForm.problem {
+            throw SMIMEError(
+                code: .nonCanonicalContent, message: "the content to sign is not in canonical CRLF form: \(problem)")
+        }
         OpenSSLErrorQueue.clear()
         guard MemoryBIO.write(bytes, to: digestChain) else {
             throw OpenSSLErrorQueue.error(.signingFailed, "cannot digest the content")
@@ -77,6 +83,11 @@ final class SignedEntityWriter: ByteSink {
     func finish() throws {
         guard let chain = digestChain else {
             throw SMIMEError(code: .internalFailure, message: "the signature was already finished")
+        }
+        canonicalForm.finish()
+        if let problem = canonicalForm.problem {
+            throw SMIMEError(
+                code: .nonCanonicalContent, message: "the content to sign is not in canonical CRLF form: \(problem)")
         }
         OpenSSLErrorQueue.clear()
         _ = postern_BIO_flush(chain)

@@ -124,6 +124,27 @@ extension SMIMETests {
         }
 
         @Test(
+            "non-canonical content is refused with its location",
+            arguments: [
+                ("a\nb\r\n", "bare LF at byte"),
+                ("a\rb\r\n", "bare CR at byte"),
+                ("ends with CR\r", "bare CR at byte"),
+                (String(repeating: "x", count: 999) + "\r\n", "longer than 998 octets"),
+            ])
+        func nonCanonical(body: String, problem: String) throws {
+            let fixtures = try SMIMEFixtures.required()
+            let error = #expect(throws: SMIMEError.self) {
+                try SMIME.sign(
+                    SampleEntity.text(body), identity: try fixtures.senderIdentity(), boundary: SampleEntity.boundary)
+            }
+            #expect(error?.code == .nonCanonicalContent)
+            #expect(error?.message.contains(problem) == true, "\(String(describing: error))")
+            // 998 octets is still fine.
+            let longest = SampleEntity.text(String(repeating: "y", count: 998) + "\r\n")
+            _ = try SMIME.sign(longest, identity: try fixtures.senderIdentity(), boundary: SampleEntity.boundary)
+        }
+
+        @Test(
             "invalid boundaries are refused",
             arguments: [
                 "", String(repeating: "a", count: 71), "bad\"quote",
