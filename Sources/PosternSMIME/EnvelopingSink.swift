@@ -103,7 +103,8 @@ final class EnvelopingSink: ByteSink {
                 throw OpenSSLErrorQueue.error(.encryptionFailed, "cannot select RSA-OAEP for \(recipient.subject)")
             }
         case .ec:
-            // OpenSSL's default KDF digest for CMS ECDH is SHA-1; RFC 8418 era clients expect SHA-256.
+            // OpenSSL's default KDF digest for CMS ECDH is SHA-1; use RFC 5753's
+            // dhSinglePass-stdDH-sha256kdf-scheme instead.
             guard EVP_PKEY_CTX_set_ecdh_kdf_md(context, EVP_sha256()) > 0 else {
                 throw OpenSSLErrorQueue.error(.encryptionFailed, "cannot select the ECDH KDF for \(recipient.subject)")
             }
