@@ -69,6 +69,7 @@ static const unsigned int postern_CMS_KEY_PARAM = CMS_KEY_PARAM;
 static const uint32_t postern_KU_KEY_ENCIPHERMENT = KU_KEY_ENCIPHERMENT;
 static const uint32_t postern_KU_KEY_AGREEMENT = KU_KEY_AGREEMENT;
 static const uint32_t postern_KU_DIGITAL_SIGNATURE = KU_DIGITAL_SIGNATURE;
+static const uint32_t postern_KU_NON_REPUDIATION = KU_NON_REPUDIATION;
 static const uint32_t postern_XKU_SMIME = XKU_SMIME;
 static const uint32_t postern_XKU_ANYEKU = XKU_ANYEKU;
 static const unsigned long postern_XN_FLAG_RFC2253 = XN_FLAG_RFC2253;

@@ -11,16 +11,9 @@ import Foundation
 /// normalised (no trimming, no `+tag` stripping, no Unicode folding).
 /// An address that appears only in the subject DN does not count.
 ///
-/// A candidate is usable when, at the given time, it is within its validity
-/// period, chains to a trust anchor, carries an RSA key of at least
-/// ``minimumRSABits`` or an EC key of at least ``minimumECBits``, allows
-/// keyEncipherment (RSA) or keyAgreement (EC) when it has a keyUsage
-/// extension, and lists emailProtection (or anyExtendedKeyUsage) when it has
-/// an extendedKeyUsage extension.
-///
-/// The usage checks are done here rather than with OpenSSL's
-/// `smimeencrypt` purpose, which demands keyEncipherment even from EC keys
-/// that can only do key agreement.
+/// A candidate is usable when it passes
+/// ``SMIMECertificateValidator/encryptionProblem(with:intermediates:at:)``
+/// at the given time (validity, chain, key strength, keyUsage, extendedKeyUsage).
 public struct SMIMERecipientSelector: Sendable {
     /// The anchors that recipient certificates must chain to.
     public var trust: SMIMETrustStore
@@ -64,15 +57,9 @@ public struct SMIMERecipientSelector: Sendable {
         return SMIMERecipientSelection(results: results, skippedFiles: [])
     }
 
-    /// Why `certificate` cannot be used for encryption at `time`, or `nil` when it can.
-    public func problem(
-        with certificate: SMIMECertificate, intermediates: [SMIMECertificate] = [], at time: Date = Date()
-    )
-        -> String?
-    {
-        let store = try? X509TrustStore(trust, at: time)
-        let untrusted = try? X509Stack(intermediates)
-        return problem(with: certificate, store: store, untrusted: untrusted, at: time)
+    /// The checks applied to each candidate.
+    public var validator: SMIMECertificateValidator {
+        SMIMECertificateValidator(trust: trust, minimumRSABits: minimumRSABits, minimumECBits: minimumECBits)
     }
 
     private func result(
@@ -91,7 +78,9 @@ public struct SMIMERecipientSelector: Sendable {
         var problems: [String] = []
         var usable: [SMIMECertificate] = []
         for certificate in matching {
-            if let problem = problem(with: certificate, store: store, untrusted: untrusted, at: time) {
+            if let problem = validator.problem(
+                with: certificate, for: .encryption, store: store, untrusted: untrusted, at: time)
+            {
                 problems.append(
                     "certificate \(certificate.subject) [sha256 \(certificate.sha256Fingerprint.prefix(16))]: \(problem)"
                 )
@@ -106,70 +95,6 @@ public struct SMIMERecipientSelector: Sendable {
         return .finding(
             SMIMERecipientFinding(
                 code: SMIMERecipientFinding.invalid, address: address, reason: problems.joined(separator: "; ")))
-    }
-
-    private func problem(
-        with certificate: SMIMECertificate, store: X509TrustStore?, untrusted: X509Stack?, at time: Date
-    )
-        -> String?
-    {
-        if certificate.hasInvalidExtensions { return "it has a malformed extension" }
-        guard let notBefore = certificate.notBefore, let notAfter = certificate.notAfter else {
-            return "its validity period cannot be read"
-        }
-        if time < notBefore { return "not valid before \(Self.format(notBefore))" }
-        if time > notAfter { return "expired on \(Self.format(notAfter))" }
-
-        let key = certificate.publicKey
-        let requiredUsage: UInt32
-        switch key.algorithm {
-        case .rsa:
-            if key.bits < minimumRSABits {
-                return "its \(key) key is weaker than the minimum of \(minimumRSABits) bits"
-            }
-            requiredUsage = postern_KU_KEY_ENCIPHERMENT
-        case .ec:
-            if key.bits < minimumECBits {
-                return "its \(key) key is weaker than the minimum of \(minimumECBits) bits"
-            }
-            requiredUsage = postern_KU_KEY_AGREEMENT
-        default:
-            return "its \(key.algorithm) key cannot be used for S/MIME encryption"
-        }
-        if let usage = certificate.keyUsage, usage & requiredUsage == 0 {
-            let name = requiredUsage == postern_KU_KEY_ENCIPHERMENT ? "keyEncipherment" : "keyAgreement"
-            return "its keyUsage does not allow \(name)"
-        }
-        if let extended = certificate.extendedKeyUsage, extended & (postern_XKU_SMIME | postern_XKU_ANYEKU) == 0 {
-            return "its extendedKeyUsage does not include emailProtection"
-        }
-        return chainProblem(certificate, store: store, untrusted: untrusted)
-    }
-
-    /// Builds and checks the chain with OpenSSL, without a purpose (see the type's documentation).
-    private func chainProblem(_ certificate: SMIMECertificate, store: X509TrustStore?, untrusted: X509Stack?) -> String?
-    {
-        guard let store, let context = X509_STORE_CTX_new() else {
-            OpenSSLErrorQueue.clear()
-            return "the trust store could not be set up"
-        }
-        defer {
-            X509_STORE_CTX_free(context)
-            OpenSSLErrorQueue.clear()
-        }
-        guard X509_STORE_CTX_init(context, store.pointer, certificate.pointer, untrusted?.pointer) == 1 else {
-            return "the chain check could not be set up"
-        }
-        if X509_verify_cert(context) == 1 { return nil }
-        let code = X509_STORE_CTX_get_error(context)
-        let reason = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
-        return "it does not chain to a trust anchor: \(reason)"
-    }
-
-    private static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }
 

@@ -113,6 +113,32 @@ extension SMIMETests {
             #expect(selection.findings.first?.code == "recipient-key-invalid")
         }
 
+        @Test("the signer is checked too: valid now, expired later, untrusted elsewhere, weak key refused")
+        func signerValidation() throws {
+            let fixtures = try SMIMEFixtures.required()
+            let validator = SMIMECertificateValidator(trust: try fixtures.trustStore())
+            let sender = try fixtures.senderIdentity()
+            #expect(validator.signingProblem(with: sender) == nil)
+            let later = validator.signingProblem(with: sender, at: Date().addingTimeInterval(20 * 365 * 86_400))
+            #expect(later?.contains("expired on") == true)
+            let elsewhere = SMIMECertificateValidator(
+                trust: try SMIMETrustStore.only(caFile: fixtures.untrustedCA.certificatePath))
+            #expect(elsewhere.signingProblem(with: sender)?.contains("does not chain") == true)
+            // Without its chain the sender's certificate cannot reach the root.
+            let bare = try SMIMESigningIdentity(certificate: sender.certificate, key: sender.key)
+            #expect(validator.signingProblem(with: bare)?.contains("does not chain") == true)
+
+            let weakPath = fixtures.pki.path("weak.pem")
+            let weak = try SMIMESigningIdentity.load(
+                certificatePEMFile: weakPath, keyPEMFile: fixtures.pki.path("weak.key"))
+            #expect(validator.signingProblem(with: weak)?.contains("RSA-1024") == true)
+            // A certificate that only signs cannot be encrypted to, but can sign.
+            let signOnly = try SMIMESigningIdentity.load(
+                certificatePEMFile: fixtures.pki.path("signonly.pem"), keyPEMFile: fixtures.pki.path("signonly.key"))
+            #expect(validator.signingProblem(with: signOnly) == nil)
+            #expect(validator.encryptionProblem(with: signOnly.certificate)?.contains("keyEncipherment") == true)
+        }
+
         @Test("a missing certificate directory is an io error")
         func missingDirectory() throws {
             let selector = SMIMERecipientSelector(trust: SMIMETrustStore(includesSystemAnchors: false))
