@@ -52,12 +52,21 @@ final class EnvelopingSink: ByteSink {
         guard let chain else {
             throw SMIMEError(code: .internalFailure, message: "write after encryption was finished")
         }
-        OpenSSLErrorQueue.clear()
-        guard MemoryBIO.write(bytes, to: chain) else {
-            throw OpenSSLErrorQueue.error(.encryptionFailed, "cannot encrypt the content")
+        // Slices keep the ciphertext waiting in the memory BIO small even when
+        // the caller hands over a whole message at once.
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + Self.sliceSize, bytes.count)
+            OpenSSLErrorQueue.clear()
+            guard MemoryBIO.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), to: chain) else {
+                throw OpenSSLErrorQueue.error(.encryptionFailed, "cannot encrypt the content")
+            }
+            try next.write(encoded.drain())
+            offset = end
         }
-        try next.write(encoded.drain())
     }
+
+    private static let sliceSize = 64 * 1024
 
     func finish() throws {
         guard let chain else {
