@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PosternMIME", targets: ["PosternMIME"]),
         .library(name: "PosternSMTP", targets: ["PosternSMTP"]),
         .library(name: "PosternTLS", targets: ["PosternTLS"]),
+        .library(name: "PosternSMIME", targets: ["PosternSMIME"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -112,6 +113,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The system OpenSSL libcrypto (not libssl), with shims for its function-like macros.
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+        // S/MIME: CMS sign / encrypt / verify / decrypt and recipient certificate selection.
+        // The only Swift code that touches libcrypto.
+        .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
+        .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,106 @@
+import Foundation
+import PosternSMIME
+import Testing
+
+/// A throwaway gpgsm home: trusts the test root, holds one recipient's secret key.
+///
+/// The path is kept short because gpg-agent's socket path has a length limit;
+/// ``close()`` stops the agent and deletes everything.
+final class GPGSMHome {
+    let path: String
+    private var environment: [String: String] { ["GNUPGHOME": path] }
+
+    init(trusting root: TestPKI.Identity, secretKeyOf recipient: TestPKI.Identity, pki: TestPKI) throws {
+        path = "/tmp/pgs-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        do {
+            try setUp(trusting: root, secretKeyOf: recipient, pki: pki)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    private func setUp(trusting root: TestPKI.Identity, secretKeyOf recipient: TestPKI.Identity, pki: TestPKI) throws {
+        try Data("disable-crl-checks\ndisable-policy-checks\n".utf8)
+            .write(to: URL(fileURLWithPath: "\(path)/gpgsm.conf"))
+        try Data("allow-loopback-pinentry\n".utf8).write(to: URL(fileURLWithPath: "\(path)/gpg-agent.conf"))
+        try gpgsm(["--import", root.certificatePath])
+        let fingerprint =
+            String(
+                decoding: try TestPKI.openssl(["x509", "-in", root.certificatePath, "-noout", "-fingerprint", "-sha1"]),
+                as: UTF8.self
+            ).split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        try Data("\(fingerprint) S relax\n".utf8).write(to: URL(fileURLWithPath: "\(path)/trustlist.txt"))
+        // gpgsm 2.2 reads only the legacy PKCS#12 encryption; the empty password is not a secret.
+        let bundle = pki.path("\(recipient.name)-legacy.p12")
+        try TestPKI.openssl([
+            "pkcs12", "-export", "-inkey", recipient.keyPath, "-in", recipient.certificatePath, "-passout", "pass:",
+            "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1", "-out", bundle,
+        ])
+        try gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
+    }
+
+    /// Runs gpgsm in batch mode with /dev/null as stdin (an empty passphrase); throws on failure.
+    @discardableResult
+    func gpgsm(_ arguments: [String]) throws -> Data {
+        let result = try TestPKI.run(
+            "/usr/bin/gpgsm", ["--batch"] + arguments, environment: environment)
+        guard result.status == 0 else {
+            throw TestPKI.ToolFailure(command: "gpgsm " + arguments.joined(separator: " "), stderr: result.stderr)
+        }
+        return result.stdout
+    }
+
+    func close() {
+        _ = try? TestPKI.run("/usr/bin/gpgconf", ["--kill", "all"], environment: environment)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// The DER inside a base64 MIME body that starts after the first blank line (and ends before `terminator`).
+func base64Body(of entity: [UInt8], after marker: String = "", until terminator: String? = nil) throws -> Data {
+    var text = String(decoding: entity, as: UTF8.self)
+    if !marker.isEmpty, let range = text.range(of: marker) { text = String(text[range.upperBound...]) }
+    let start = try #require(text.range(of: "\r\n\r\n"))
+    var body = String(text[start.upperBound...])
+    if let terminator, let end = body.range(of: terminator) { body = String(body[..<end.lowerBound]) }
+    return try #require(Data(base64Encoded: body.replacingOccurrences(of: "\r\n", with: "")))
+}
+
+extension SMIMETests {
+    @Suite struct GPGSMInterop {
+        @Test("gpgsm 2.2 decrypts signed-then-encrypted AES-256-CBC output and verifies the signature inside")
+        func gpgsmReadsOutput() throws {
+            let fixtures = try SMIMEFixtures.required()
+            let home = try GPGSMHome(trusting: fixtures.ca, secretKeyOf: fixtures.bob, pki: fixtures.pki)
+            defer { home.close() }
+
+            let inner = SampleEntity.text()
+            let sealed = try SMIME.signThenEncrypt(
+                inner, identity: try fixtures.senderIdentity(), boundary: SampleEntity.boundary,
+                to: [try fixtures.certificate(fixtures.bob)])
+            let envelope = fixtures.pki.path("gpgsm-envelope.der")
+            try base64Body(of: sealed).write(to: URL(fileURLWithPath: envelope))
+            let signed = [UInt8](
+                try home.gpgsm([
+                    "--pinentry-mode", "loopback", "--passphrase-fd", "0",
+                    "--decrypt", envelope,
+                ]))
+            #expect(String(decoding: signed, as: UTF8.self).hasPrefix("Content-Type: multipart/signed;"))
+
+            let signature = fixtures.pki.path("gpgsm-smime.p7s")
+            try base64Body(
+                of: signed, after: "Content-Type: application/pkcs7-signature",
+                until: "\r\n--\(SampleEntity.boundary)--"
+            ).write(to: URL(fileURLWithPath: signature))
+            let content = try fixtures.write(inner, named: "gpgsm-content.eml")
+            try home.gpgsm(["--verify", signature, content])
+
+            // The same check must fail on altered content.
+            let altered = try fixtures.write(SampleEntity.text("Hello Mallory\r\n"), named: "gpgsm-altered.eml")
+            #expect(throws: TestPKI.ToolFailure.self) { try home.gpgsm(["--verify", signature, altered]) }
+        }
+    }
+}
