@@ -18,13 +18,13 @@ public enum PolicyLoader {
     public static func parse(_ bytes: [UInt8], file: String) throws(PolicyLoadError) -> PolicyDocument {
         let text: String
         switch PreScan.check(bytes, file: file) {
-        case let .success(checked): text = checked
-        case let .failure(diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
+        case .success(let checked): text = checked
+        case .failure(let diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
         }
         let root: Yams.Node
         switch YAMLReading.parse(text, file: file) {
-        case let .success(node): root = node
-        case let .failure(diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
+        case .success(let node): root = node
+        case .failure(let diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
         }
         var validator = SchemaValidator(file: file)
         return try validator.validate(root).get()

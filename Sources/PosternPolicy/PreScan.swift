@@ -96,8 +96,9 @@ enum PreScan {
                     blockScalarIndent = nil
                 }
                 if indent > maximumIndent {
-                    return Problem(line: lineNumber, column: indent + 1,
-                                   message: "nesting too deep (indentation over \(maximumIndent) columns)")
+                    return Problem(
+                        line: lineNumber, column: indent + 1,
+                        message: "nesting too deep (indentation over \(maximumIndent) columns)")
                 }
                 column = indent
             }
@@ -134,19 +135,24 @@ enum PreScan {
                     case "[", "{":
                         flowDepth += 1
                         if flowDepth > maximumFlowDepth {
-                            return Problem(line: lineNumber, column: column + 1,
-                                           message: "nesting too deep (more than \(maximumFlowDepth) levels)")
+                            return Problem(
+                                line: lineNumber, column: column + 1,
+                                message: "nesting too deep (more than \(maximumFlowDepth) levels)")
                         }
                     case "]", "}":
                         flowDepth = max(0, flowDepth - 1)
                         atNodeStart = false
                     case "&", "*":
-                        return Problem(line: lineNumber, column: column + 1,
-                                       message: "YAML anchors and aliases are not allowed in policy files (quote the value if it is text)")
+                        return Problem(
+                            line: lineNumber, column: column + 1,
+                            message:
+                                "YAML anchors and aliases are not allowed in policy files (quote the value if it is text)"
+                        )
                     case "!":
                         // Tags could make a value pass for another type (`!!str 1`); policies need none.
-                        return Problem(line: lineNumber, column: column + 1,
-                                       message: "YAML tags are not allowed in policy files (quote the value if it is text)")
+                        return Problem(
+                            line: lineNumber, column: column + 1,
+                            message: "YAML tags are not allowed in policy files (quote the value if it is text)")
                     case "\"":
                         quote = .double
                         atNodeStart = false

@@ -145,7 +145,7 @@ public enum Decision: Sendable, Hashable {
 
     /// The violations (empty for ``allow``).
     public var violations: [Violation] {
-        if case let .deny(violations) = self { return violations }
+        if case .deny(let violations) = self { return violations }
         return []
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PosternPolicy
 
 @Suite struct SchemaTests {
@@ -92,7 +93,10 @@ import Testing
         (headerYAML + "transport:\n  security: implicit-tls\n", 4, 13, "must be a list"),
         (headerYAML + "transport:\n  min-tls: \"1.1\"\n", 4, 12, "'1.1' is not a valid min-tls"),
         (headerYAML + "transport:\n  pins: [\"sha256//abc\"]\n", 4, 10, "malformed pin"),
-        (headerYAML + "transport:\n  pins: [\"sha1//F265CNlFZNTCrI02k+L09vwK5BUnubP6O1Gr6MO2UZE=\"]\n", 4, 10, "malformed pin"),
+        (
+            headerYAML + "transport:\n  pins: [\"sha1//F265CNlFZNTCrI02k+L09vwK5BUnubP6O1Gr6MO2UZE=\"]\n", 4, 10,
+            "malformed pin"
+        ),
         (headerYAML + "transport:\n  pins: [\"sha256//AAAA\"]\n", 4, 10, "base64 of 32 bytes"),
         (headerYAML + "transport:\n  starttls:\n    require-pin: \"yes\"\n", 5, 18, "true or false"),
         (headerYAML + "transport:\n  auth:\n    over-plaintext: maybe\n", 5, 21, "over-plaintext"),
@@ -178,7 +182,9 @@ import Testing
     }
 
     @Test func oversizedFileOnDiskIsRejected() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("postern-big-\(UInt64.random(in: 0...UInt64.max)).yaml").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "postern-big-\(UInt64.random(in: 0...UInt64.max)).yaml"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(FileManager.default.createFile(atPath: path, contents: Data(count: 50 * 1024 * 1024)))
         let found = PolicyLoader.lint(paths: [path])
