@@ -15,6 +15,13 @@ extension PolicyChoice {
         return index
     }
 
+    /// Parses a spelling as policies write it, ignoring ASCII case (`scram-sha-256`,
+    /// `STARTTLS`); nil for anything else. Use it to map server-offered AUTH mechanisms.
+    public init?(caseInsensitive text: String) {
+        guard let value = Self.matching(text) else { return nil }
+        self = value
+    }
+
     /// The value at `ordinal` in `allCases`, or nil.
     static func member(at ordinal: Int) -> Self? {
         var index = 0

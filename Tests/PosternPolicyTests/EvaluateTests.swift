@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PosternPolicy
@@ -311,5 +312,12 @@ import Testing
         let encoded = String(decoding: try JSONEncoderForTests.encode(violation), as: UTF8.self)
         #expect(encoded.contains("\"code\":\"pin-mismatch\""))
         #expect(encoded.contains("\"stage\":\"tls\""))
+        let anonymous = Violation(code: .responseInjection, stage: .tls, rule: nil, source: nil, message: "m")
+        let anonymousJSON = String(decoding: try JSONEncoderForTests.encode(anonymous), as: UTF8.self)
+        #expect(anonymousJSON.contains("\"rule\":null") && anonymousJSON.contains("\"source\":null"))
+        let decoded = try JSONDecoder().decode(Violation.self, from: Data(anonymousJSON.utf8))
+        #expect(decoded == anonymous)
+        #expect(AuthMechanism(caseInsensitive: "scram-sha-256") == .scramSHA256)
+        #expect(AuthMechanism(caseInsensitive: "GSSAPI") == nil)
     }
 }
