@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where an effective requirement came from.
 public struct Provenance: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The rule name, or the policy name for a policy's top level.

@@ -27,7 +27,24 @@ public enum PolicyLoader {
         case .failure(let diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
         }
         var validator = SchemaValidator(file: file)
-        return try validator.validate(root).get()
+        switch validator.validate(root) {
+        case .success(let document): return document
+        case .failure(let error): throw capped(error, file: file)
+        }
+    }
+
+    /// Most diagnostics reported for one file; a hostile file could otherwise yield one per line.
+    static let maximumDiagnostics = 100
+
+    private static func capped(_ error: PolicyLoadError, file: String) -> PolicyLoadError {
+        guard error.diagnostics.count > maximumDiagnostics else { return error }
+        var kept = Array(error.diagnostics.prefix(maximumDiagnostics))
+        let last = kept[kept.count - 1]
+        kept.append(
+            PolicyDiagnostic(
+                file: file, line: last.line, column: last.column,
+                message: "too many errors; \(error.diagnostics.count - maximumDiagnostics) more not shown"))
+        return PolicyLoadError(diagnostics: kept)
     }
 
     /// Validates every file and returns all diagnostics of all of them (empty when all are valid).

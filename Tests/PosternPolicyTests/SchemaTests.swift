@@ -270,3 +270,11 @@ func yamlTagsAreRejected(text: String) {
     #expect(found.count == 1)
     #expect(found.first?.message.contains("tags are not allowed") == true)
 }
+
+@Test func diagnosticsPerFileAreCapped() {
+    let text = headerYAML + (0..<5000).map { "unknown\($0): 1" }.joined(separator: "\n") + "\n"
+    let found = diagnostics(text)
+    #expect(found.count == 101)
+    #expect(found.last?.message == "too many errors; 4900 more not shown")
+    #expect(found.first?.line == 3)
+}
