@@ -11,6 +11,13 @@ enum YAMLReading {
                 return .failure(
                     PolicyDiagnostic(file: file, line: 1, column: 1, message: "the file holds no YAML document"))
             }
+            if let anchored = firstAnchoredNode(in: root) {
+                let mark = anchored.mark
+                return .failure(
+                    PolicyDiagnostic(
+                        file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
+                        message: "YAML anchors and aliases are not allowed in policy files"))
+            }
             return .success(root)
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, text: text, file: file))
@@ -36,6 +43,28 @@ enum YAMLReading {
         default:
             return PolicyDiagnostic(file: file, line: 1, column: 1, message: "not valid YAML: \(error)")
         }
+    }
+
+    /// Second line of defence behind ``PreScan``: finds any anchored node with an explicit
+    /// stack (no recursion). An alias resolves to its anchored node, so the walk stops at
+    /// the first one and never expands an alias; it is linear in the document's size.
+    static func firstAnchoredNode(in root: Node) -> Node? {
+        var pending = [root]
+        while let node = pending.popLast() {
+            if node.anchor != nil { return node }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    pending.append(value)
+                    pending.append(key)
+                }
+            case .sequence(let sequence):
+                pending.append(contentsOf: sequence.reversed())
+            case .scalar, .alias:
+                break
+            }
+        }
+        return nil
     }
 
     /// 1-based line and scalar column of a UTF-8 byte offset.

@@ -278,3 +278,26 @@ func yamlTagsAreRejected(text: String) {
     #expect(found.last?.message == "too many errors; 4900 more not shown")
     #expect(found.first?.line == 3)
 }
+
+@Test(arguments: [
+    "{\"postern-policy\":1, \"name\":&n \"t\"}\n",
+    "{\"postern-policy\":1, \"name\": t, \"x\": [\"a\"]:*n}\n",
+    "postern-policy: 1\nname: t\ndescription: {\"k\":&a [x, x], \"j\":*a}\n",
+])
+func jsonStyleAnchorsAreRejected(text: String) {
+    let found = diagnostics(text)
+    #expect(found.count == 1)
+    #expect(
+        found.first.map { $0.message.contains("anchors") || $0.message.contains("not valid YAML") } == true, "\(found)")
+}
+
+@Test func anchoredNodeWalkFindsAnchorsAnywhere() throws {
+    // Bypass the pre-scan to test the second line of defence on its own.
+    let result = YAMLReading.parse("a:\n  - b: &x [1, 2]\n  - c: *x\n", file: "raw.yaml")
+    guard case .failure(let diagnostic) = result else {
+        Issue.record("an anchored document was accepted")
+        return
+    }
+    #expect(diagnostic.line == 2)
+    #expect(diagnostic.message.contains("anchors and aliases"))
+}
