@@ -48,8 +48,17 @@ struct CompiledPart: Sendable {
 /// Policy layers compiled into a value that answers, for any send, what is required and
 /// why. Layers and the rules that match combine by meet (tighten-only, CONTRACT §3.1).
 ///
+/// Every field is a lattice (see `Lattice.swift`): sets intersect, bounds take the stricter
+/// value, `sign`/`encrypt` take the stricter level with a conflict element, pins and
+/// envelope lists accumulate (each must be satisfied). The meet is commutative, associative
+/// and idempotent; the one order-dependent output, a list's preference order, is taken from
+/// the lowest-ranked part that states the list (layer order, then the top level before its
+/// rules), which is "the first layer that states it" of CONTRACT §3.1. A layer's top level
+/// takes the baseline value for every field it leaves unstated, so an omission never loosens.
+///
 /// - Important: Compiling no layers at all yields the built-in baseline, never an empty
-///   (allow-everything) policy.
+///   (allow-everything) policy. A rule can only tighten: `certificate: pin-only` in a rule
+///   adds the leaf-pin demand but cannot drop chain verification demanded by a top level.
 public struct CompiledPolicy: Sendable {
     /// Every part, in rank order: each layer's top level, then its rules, layer by layer.
     let parts: [CompiledPart]

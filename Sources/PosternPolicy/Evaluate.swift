@@ -90,11 +90,14 @@ extension ResolvedPolicy {
 
     // MARK: Provenance
 
-    func violation(_ code: ViolationCode, _ stage: Stage, rank: Int?, field: PolicyField, _ message: String) -> Violation {
+    func violation(_ code: ViolationCode, _ stage: Stage, rank: Int?, field: PolicyField, _ message: String)
+        -> Violation
+    {
         guard let rank, rank >= 0, rank < parts.count else {
             return Violation(code: code, stage: stage, rule: nil, source: nil, message: message)
         }
-        return Violation(code: code, stage: stage, rule: parts[rank].name, source: parts[rank].source(of: field), message: message)
+        return Violation(
+            code: code, stage: stage, rule: parts[rank].name, source: parts[rank].source(of: field), message: message)
     }
 
     /// The lowest-ranked applicable part for which `excludes` holds (slow path, on violation only).
@@ -156,11 +159,16 @@ extension ResolvedPolicy {
             for rank in requirements.senderParts.ranks {
                 if let globs = parts[rank].source.envelope.senders?.value, !globs.matches(address: sender) {
                     found.append(
-                        violation(.senderNotAllowed, stage, rank: rank, field: .senders, "sender \(sender) is not allowed by \(name(rank))"))
+                        violation(
+                            .senderNotAllowed, stage, rank: rank, field: .senders,
+                            "sender \(sender) is not allowed by \(name(rank))"))
                 }
             }
         } else if senderRequired, let rank = requirements.senderParts.ranks.first {
-            found.append(violation(.senderNotAllowed, stage, rank: rank, field: .senders, "no envelope sender; \(name(rank)) restricts senders"))
+            found.append(
+                violation(
+                    .senderNotAllowed, stage, rank: rank, field: .senders,
+                    "no envelope sender; \(name(rank)) restricts senders"))
         }
         for recipient in context.recipients {
             for rank in requirements.recipientAllowParts.ranks {
@@ -186,8 +194,9 @@ extension ResolvedPolicy {
         let security = requirements.security
         if security.isEmpty {
             found.append(
-                violation(.policyConflict, .connect, rank: security.orderRank, field: .security,
-                          "no connection security mode is allowed by every part of the policy"))
+                violation(
+                    .policyConflict, .connect, rank: security.orderRank, field: .security,
+                    "no connection security mode is allowed by every part of the policy"))
             return
         }
         let mode: SecurityMode
@@ -196,14 +205,20 @@ extension ResolvedPolicy {
                 let rank = blameChoice(requested, \.security)
                 switch requested {
                 case .plaintext:
-                    found.append(violation(.plaintextNotAllowed, .connect, rank: rank, field: .security,
-                                           "a plaintext connection is not allowed by \(name(rank))"))
+                    found.append(
+                        violation(
+                            .plaintextNotAllowed, .connect, rank: rank, field: .security,
+                            "a plaintext connection is not allowed by \(name(rank))"))
                 case .starttls where security.allows(.implicitTLS):
-                    found.append(violation(.implicitTLSRequired, .connect, rank: rank, field: .security,
-                                           "STARTTLS was asked for but \(name(rank)) allows only implicit TLS"))
+                    found.append(
+                        violation(
+                            .implicitTLSRequired, .connect, rank: rank, field: .security,
+                            "STARTTLS was asked for but \(name(rank)) allows only implicit TLS"))
                 default:
-                    found.append(violation(.securityModeNotAllowed, .connect, rank: rank, field: .security,
-                                           "\(requested.rawValue) is not allowed by \(name(rank))"))
+                    found.append(
+                        violation(
+                            .securityModeNotAllowed, .connect, rank: rank, field: .security,
+                            "\(requested.rawValue) is not allowed by \(name(rank))"))
                 }
                 return
             }
@@ -214,52 +229,71 @@ extension ResolvedPolicy {
         }
         if mode == .starttls && requirements.starttlsRequiresPin && requirements.pinParts.isEmpty {
             let rank = requirements.requirePin.rank(of: .required)
-            found.append(violation(.pinRequired, .connect, rank: rank, field: .requirePin,
-                                   "\(name(rank)) allows STARTTLS only with a pin, and no pin is configured for this server"))
+            found.append(
+                violation(
+                    .pinRequired, .connect, rank: rank, field: .requirePin,
+                    "\(name(rank)) allows STARTTLS only with a pin, and no pin is configured for this server"))
         }
         if mode != .plaintext && requirements.pinsLeafOnly && requirements.pinParts.isEmpty {
             let rank = requirements.certificate.rank(of: .pinOnly)
-            found.append(violation(.pinRequired, .connect, rank: rank, field: .certificate,
-                                   "\(name(rank)) sets certificate: pin-only, and no pin is configured for this server"))
+            found.append(
+                violation(
+                    .pinRequired, .connect, rank: rank, field: .certificate,
+                    "\(name(rank)) sets certificate: pin-only, and no pin is configured for this server"))
         }
     }
 
     func checkTLS(_ facts: Facts, into found: inout [Violation]) {
         if facts.preTLSBytesSeen {
-            found.append(Violation(code: .responseInjection, stage: .tls, rule: nil, source: nil,
-                                   message: "the server sent bytes after the STARTTLS 220 reply and before the TLS handshake"))
+            found.append(
+                Violation(
+                    code: .responseInjection, stage: .tls, rule: nil, source: nil,
+                    message: "the server sent bytes after the STARTTLS 220 reply and before the TLS handshake"))
         }
         if facts.tlsHandshakeFailed {
-            found.append(Violation(code: .tlsHandshakeFailed, stage: .tls, rule: nil, source: nil,
-                                   message: "no TLS session could be established"))
+            found.append(
+                Violation(
+                    code: .tlsHandshakeFailed, stage: .tls, rule: nil, source: nil,
+                    message: "no TLS session could be established"))
             return
         }
         let minimum = requirements.minimumTLS
         if facts.tlsVersion.map({ $0 < minimum }) ?? true {
             let rank = requirements.minTLS.rank
-            found.append(violation(.tlsVersionTooLow, .tls, rank: rank, field: .minTLS,
-                                   "negotiated TLS \(facts.tlsVersion?.rawValue ?? "version unknown"); \(name(rank)) requires at least \(minimum.rawValue)"))
+            found.append(
+                violation(
+                    .tlsVersionTooLow, .tls, rank: rank, field: .minTLS,
+                    "negotiated TLS \(facts.tlsVersion?.rawValue ?? "version unknown"); \(name(rank)) requires at least \(minimum.rawValue)"
+                ))
         }
         if requirements.verifiesChain {
             let rank = requirements.certificate.rank(of: .verify)
             if facts.certificateTrusted != true {
-                found.append(violation(.certificateUntrusted, .tls, rank: rank, field: .certificate,
-                                       "the server certificate does not chain to a trust anchor"))
+                found.append(
+                    violation(
+                        .certificateUntrusted, .tls, rank: rank, field: .certificate,
+                        "the server certificate does not chain to a trust anchor"))
             }
             if facts.certificateExpired ?? false {
-                found.append(violation(.certificateExpired, .tls, rank: rank, field: .certificate,
-                                       "the server certificate is outside its validity period"))
+                found.append(
+                    violation(
+                        .certificateExpired, .tls, rank: rank, field: .certificate,
+                        "the server certificate is outside its validity period"))
             }
             if facts.hostnameMatches != true {
-                found.append(violation(.hostnameMismatch, .tls, rank: rank, field: .certificate,
-                                       "the server certificate does not name \(context.serverHost ?? "the server")"))
+                found.append(
+                    violation(
+                        .hostnameMismatch, .tls, rank: rank, field: .certificate,
+                        "the server certificate does not name \(context.serverHost ?? "the server")"))
             }
         }
         let leafOnly = requirements.pinsLeafOnly
         if leafOnly && requirements.pinParts.isEmpty {
             let rank = requirements.certificate.rank(of: .pinOnly)
-            found.append(violation(.pinRequired, .tls, rank: rank, field: .certificate,
-                                   "\(name(rank)) sets certificate: pin-only, and no pin is configured"))
+            found.append(
+                violation(
+                    .pinRequired, .tls, rank: rank, field: .certificate,
+                    "\(name(rank)) sets certificate: pin-only, and no pin is configured"))
         }
         for rank in requirements.pinParts.ranks {
             guard let pins = parts[rank].source.transport.pins?.value else { continue }
@@ -272,8 +306,11 @@ extension ResolvedPolicy {
                 }
             }
             if !matched {
-                found.append(violation(.pinMismatch, .tls, rank: rank, field: .pins,
-                                       "the server's \(leafOnly ? "leaf key" : "certificate chain") matches none of the pins of \(name(rank))"))
+                found.append(
+                    violation(
+                        .pinMismatch, .tls, rank: rank, field: .pins,
+                        "the server's \(leafOnly ? "leaf key" : "certificate chain") matches none of the pins of \(name(rank))"
+                    ))
             }
         }
     }
@@ -281,76 +318,105 @@ extension ResolvedPolicy {
     func checkEHLO(_ facts: Facts, into found: inout [Violation]) {
         let mode = facts.activeSecurity ?? facts.requestedSecurity ?? requirements.security.mostPreferred
         if mode == .starttls && facts.starttlsOffered == false {
-            found.append(Violation(code: .starttlsUnavailable, stage: .ehlo, rule: nil, source: nil,
-                                   message: "the server did not offer STARTTLS, which is the connection mode"))
+            found.append(
+                Violation(
+                    code: .starttlsUnavailable, stage: .ehlo, rule: nil, source: nil,
+                    message: "the server did not offer STARTTLS, which is the connection mode"))
         }
         if facts.authRequested, let offered = facts.authMechanismsOffered,
             !offered.contains(where: { requirements.authMechanisms.allows($0) })
         {
             let rank = requirements.authMechanisms.orderRank
-            found.append(violation(.authMechanismNotAllowed, .ehlo, rank: rank, field: .authMechanisms,
-                                   "no AUTH mechanism offered by the server is allowed by the policy"))
+            found.append(
+                violation(
+                    .authMechanismNotAllowed, .ehlo, rank: rank, field: .authMechanisms,
+                    "no AUTH mechanism offered by the server is allowed by the policy"))
         }
     }
 
     func checkAuth(_ facts: Facts, into found: inout [Violation]) {
         if facts.connectionEncrypted != true && !requirements.authOverPlaintextAllowed {
             let rank = requirements.overPlaintext.rank(of: .refuse)
-            found.append(violation(.authOverPlaintext, .auth, rank: rank, field: .overPlaintext,
-                                   "credentials would be sent on an unencrypted connection"))
+            found.append(
+                violation(
+                    .authOverPlaintext, .auth, rank: rank, field: .overPlaintext,
+                    "credentials would be sent on an unencrypted connection"))
         }
         if let chosen = facts.authMechanismChosen {
             if !requirements.authMechanisms.allows(chosen) {
                 let rank = blameChoice(chosen, \.authMechanisms)
-                found.append(violation(.authMechanismNotAllowed, .auth, rank: rank, field: .authMechanisms,
-                                       "AUTH \(chosen.rawValue) is not allowed by \(name(rank))"))
+                found.append(
+                    violation(
+                        .authMechanismNotAllowed, .auth, rank: rank, field: .authMechanisms,
+                        "AUTH \(chosen.rawValue) is not allowed by \(name(rank))"))
             }
         } else if let offered = facts.authMechanismsOffered,
             !offered.contains(where: { requirements.authMechanisms.allows($0) })
         {
             let rank = requirements.authMechanisms.orderRank
-            found.append(violation(.authMechanismNotAllowed, .auth, rank: rank, field: .authMechanisms,
-                                   "no AUTH mechanism offered by the server is allowed by the policy"))
+            found.append(
+                violation(
+                    .authMechanismNotAllowed, .auth, rank: rank, field: .authMechanisms,
+                    "no AUTH mechanism offered by the server is allowed by the policy"))
         }
     }
 
     func checkProtection(_ facts: Facts, into found: inout [Violation]) {
         checkConflicts(.protection, into: &found)
-        checkLevel(requirements.sign, field: .sign, requested: facts.requestedSign, missing: .signingRequired,
-                   what: "signing", into: &found)
-        checkLevel(requirements.encrypt, field: .encrypt, requested: facts.requestedEncrypt, missing: .encryptionRequired,
-                   what: "encryption", into: &found)
+        checkLevel(
+            requirements.sign, field: .sign, requested: facts.requestedSign, missing: .signingRequired,
+            what: "signing", into: &found)
+        checkLevel(
+            requirements.encrypt, field: .encrypt, requested: facts.requestedEncrypt, missing: .encryptionRequired,
+            what: "encryption", into: &found)
         if facts.requestedSign != nil && facts.signingKeyAvailable == false {
-            found.append(Violation(code: .signingKeyMissing, stage: .protection, rule: nil, source: nil,
-                                   message: "no usable signing key"))
+            found.append(
+                Violation(
+                    code: .signingKeyMissing, stage: .protection, rule: nil, source: nil,
+                    message: "no usable signing key"))
         }
         if facts.requestedEncrypt != nil || requirements.encryptLevel == .required {
             let rank = requirements.encrypt.rank(of: .required)
             for recipient in facts.recipientsWithoutKey {
-                found.append(violation(.recipientKeyMissing, .protection, rank: rank, field: .encrypt,
-                                       "no usable key or certificate for recipient \(recipient)"))
+                found.append(
+                    violation(
+                        .recipientKeyMissing, .protection, rank: rank, field: .encrypt,
+                        "no usable key or certificate for recipient \(recipient)"))
             }
             for recipient in facts.recipientsWithInvalidKey {
-                found.append(violation(.recipientKeyInvalid, .protection, rank: rank, field: .encrypt,
-                                       "the key of recipient \(recipient) is expired, revoked, untrusted, too weak or lacks the usage"))
+                found.append(
+                    violation(
+                        .recipientKeyInvalid, .protection, rank: rank, field: .encrypt,
+                        "the key of recipient \(recipient) is expired, revoked, untrusted, too weak or lacks the usage")
+                )
             }
         }
         let usesSMIME = facts.requestedSign == .smime || facts.requestedEncrypt == .smime
         if usesSMIME {
-            if let cipher = facts.smimeCipher, facts.requestedEncrypt == .smime, !requirements.smimeCiphers.allows(cipher) {
+            if let cipher = facts.smimeCipher, facts.requestedEncrypt == .smime,
+                !requirements.smimeCiphers.allows(cipher)
+            {
                 let rank = blameChoice(cipher, \.smimeCiphers)
-                found.append(violation(.cipherNotAllowed, .protection, rank: rank, field: .smimeCipher,
-                                       "S/MIME cipher \(cipher.rawValue) is not allowed by \(name(rank))"))
+                found.append(
+                    violation(
+                        .cipherNotAllowed, .protection, rank: rank, field: .smimeCipher,
+                        "S/MIME cipher \(cipher.rawValue) is not allowed by \(name(rank))"))
             }
-            if let digest = facts.smimeDigest, facts.requestedSign == .smime, !requirements.smimeDigests.allows(digest) {
+            if let digest = facts.smimeDigest, facts.requestedSign == .smime, !requirements.smimeDigests.allows(digest)
+            {
                 let rank = blameChoice(digest, \.smimeDigests)
-                found.append(violation(.cipherNotAllowed, .protection, rank: rank, field: .smimeDigest,
-                                       "S/MIME digest \(digest.rawValue) is not allowed by \(name(rank))"))
+                found.append(
+                    violation(
+                        .cipherNotAllowed, .protection, rank: rank, field: .smimeDigest,
+                        "S/MIME digest \(digest.rawValue) is not allowed by \(name(rank))"))
             }
             if let bits = facts.weakestRSABits, bits < requirements.minRSABits.value {
                 let rank = requirements.minRSABits.rank
-                found.append(violation(.recipientKeyInvalid, .protection, rank: rank, field: .minRSABits,
-                                       "an RSA key of \(bits) bits is below the \(requirements.minRSABits.value) bits \(name(rank)) requires"))
+                found.append(
+                    violation(
+                        .recipientKeyInvalid, .protection, rank: rank, field: .minRSABits,
+                        "an RSA key of \(bits) bits is below the \(requirements.minRSABits.value) bits \(name(rank)) requires"
+                    ))
             }
         }
     }
@@ -364,27 +430,35 @@ extension ResolvedPolicy {
             return  // reported by checkConflicts
         case .required where requested == nil:
             let rank = statement.rank(of: .required)
-            found.append(violation(missing, .protection, rank: rank, field: field,
-                                   "\(name(rank)) requires \(what), and none was requested"))
+            found.append(
+                violation(
+                    missing, .protection, rank: rank, field: field,
+                    "\(name(rank)) requires \(what), and none was requested"))
         case .forbidden where requested != nil:
             let rank = statement.rank(of: .forbidden)
-            found.append(violation(.formatNotAllowed, .protection, rank: rank, field: field,
-                                   "\(name(rank)) forbids \(what)"))
+            found.append(
+                violation(
+                    .formatNotAllowed, .protection, rank: rank, field: field,
+                    "\(name(rank)) forbids \(what)"))
         default:
             break
         }
         if let format = requested, !requirements.formats.allows(format) {
             let rank = blameChoice(format, \.formats)
-            found.append(violation(.formatNotAllowed, .protection, rank: rank, field: .formats,
-                                   "\(what) with \(format.rawValue) is not allowed by \(name(rank))"))
+            found.append(
+                violation(
+                    .formatNotAllowed, .protection, rank: rank, field: .formats,
+                    "\(what) with \(format.rawValue) is not allowed by \(name(rank))"))
         }
     }
 
     func checkSize(_ stage: Stage, _ facts: Facts, into found: inout [Violation]) {
         if let size = facts.messageSize, size > requirements.maxSize.value {
             let rank = requirements.maxSize.rank
-            found.append(violation(.messageTooLarge, stage, rank: rank, field: .maxSize,
-                                   "the message is \(size) bytes; \(name(rank)) allows at most \(requirements.maxSize.value)"))
+            found.append(
+                violation(
+                    .messageTooLarge, stage, rank: rank, field: .maxSize,
+                    "the message is \(size) bytes; \(name(rank)) allows at most \(requirements.maxSize.value)"))
         }
     }
 }

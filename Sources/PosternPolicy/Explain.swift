@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where an effective requirement came from.
 public struct Provenance: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The rule name, or the policy name for a policy's top level.
@@ -89,12 +91,16 @@ public struct Explanation: Sendable {
                 + (context.recipients.isEmpty ? "(none given)" : context.recipients.joined(separator: ", "))
                 + " via \(context.server ?? "(no server given)")")
         lines.append(
-            "rules applied: " + (appliedRules.isEmpty ? "none" : appliedRules.map { "\($0.rule) (\($0.source))" }.joined(separator: ", ")))
+            "rules applied: "
+                + (appliedRules.isEmpty
+                    ? "none" : appliedRules.map { "\($0.rule) (\($0.source))" }.joined(separator: ", ")))
         lines.append("effective requirements:")
         let width = requirements.map(\.field.rawValue.count).max() ?? 0
         for requirement in requirements {
             let label = requirement.field.rawValue.padding(toLength: width, withPad: " ", startingAt: 0)
-            let from = requirement.sources.isEmpty ? "not stated" : requirement.sources.map(\.description).joined(separator: "; ")
+            let from =
+                requirement.sources.isEmpty
+                ? "not stated" : requirement.sources.map(\.description).joined(separator: "; ")
             lines.append("  \(label)  \(Self.text(requirement.value))  <- \(from)")
         }
         if violations.isEmpty {
@@ -109,12 +115,13 @@ public struct Explanation: Sendable {
     static func text(_ value: JSONValue) -> String {
         switch value {
         case .null: return "none"
-        case let .bool(flag): return flag ? "true" : "false"
-        case let .int(number): return String(number)
-        case let .double(number): return String(number)
-        case let .string(text): return text
-        case let .array(items): return "[" + items.map(text).joined(separator: ", ") + "]"
-        case let .object(members): return "{" + members.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "}"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .double(let number): return String(number)
+        case .string(let text): return text
+        case .array(let items): return "[" + items.map(text).joined(separator: ", ") + "]"
+        case .object(let members):
+            return "{" + members.map { "\($0.key): \(text($0.value))" }.joined(separator: ", ") + "}"
         }
     }
 }
@@ -138,8 +145,9 @@ extension CompiledPolicy {
                 })
         }
         let appliedRules = applicable.filter { parts[$0].isRule }.map { rank in
-            Provenance(rule: parts[rank].name, policy: parts[rank].policyName, isRule: true,
-                       source: parts[rank].location.description, isDefault: false)
+            Provenance(
+                rule: parts[rank].name, policy: parts[rank].policyName, isRule: true,
+                source: parts[rank].location.description, isDefault: false)
         }
         return Explanation(
             context: context, layers: layerFiles, appliedRules: appliedRules, requirements: requirements,
@@ -153,9 +161,11 @@ extension ResolvedPolicy {
         func list<C: PolicyChoice>(_ values: [C]) -> JSONValue { .array(values.map { .string($0.rawValue) }) }
         func globSets(_ ranks: RankSet, _ keyPath: KeyPath<EnvelopeRequirements, Located<GlobList>?>) -> JSONValue {
             if ranks.isEmpty { return .null }
-            return .array(ranks.ranks.map { rank in
-                .array((parts[rank].source.envelope[keyPath: keyPath]?.value.globs ?? []).map { .string($0.pattern) })
-            })
+            return .array(
+                ranks.ranks.map { rank in
+                    .array(
+                        (parts[rank].source.envelope[keyPath: keyPath]?.value.globs ?? []).map { .string($0.pattern) })
+                })
         }
         let r = requirements
         switch field {

@@ -62,7 +62,9 @@ extension PolicyRequirements {
 
     /// The stated value of `field` as JSON, or nil when it was not stated.
     func jsonValue(of field: PolicyField) -> JSONValue? {
-        func list<C: PolicyChoice>(_ values: [C]?) -> JSONValue? { values.map { .array($0.map { .string($0.rawValue) }) } }
+        func list<C: PolicyChoice>(_ values: [C]?) -> JSONValue? {
+            values.map { .array($0.map { .string($0.rawValue) }) }
+        }
         func globs(_ values: GlobList?) -> JSONValue? { values.map { .array($0.globs.map { .string($0.pattern) }) } }
         switch field {
         case .security: return list(transport.security?.value)

@@ -22,7 +22,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// The member named `key` of an object.
     public subscript(key: String) -> JSONValue? {
-        guard case let .object(members) = self else { return nil }
+        guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
@@ -30,7 +30,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public init(from decoder: any Decoder) throws {
         if let container = try? decoder.container(keyedBy: DynamicKey.self) {
             self = .object(
-                try container.allKeys.map { JSONMember(key: $0.stringValue, value: try container.decode(JSONValue.self, forKey: $0)) })
+                try container.allKeys.map {
+                    JSONMember(key: $0.stringValue, value: try container.decode(JSONValue.self, forKey: $0))
+                })
             return
         }
         if var container = try? decoder.unkeyedContainer() {
@@ -59,22 +61,22 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null:
             var container = encoder.singleValueContainer()
             try container.encodeNil()
-        case let .bool(value):
+        case .bool(let value):
             var container = encoder.singleValueContainer()
             try container.encode(value)
-        case let .int(value):
+        case .int(let value):
             var container = encoder.singleValueContainer()
             try container.encode(value)
-        case let .double(value):
+        case .double(let value):
             var container = encoder.singleValueContainer()
             try container.encode(value)
-        case let .string(value):
+        case .string(let value):
             var container = encoder.singleValueContainer()
             try container.encode(value)
-        case let .array(items):
+        case .array(let items):
             var container = encoder.unkeyedContainer()
             for item in items { try container.encode(item) }
-        case let .object(members):
+        case .object(let members):
             var container = encoder.container(keyedBy: DynamicKey.self)
             for member in members { try container.encode(member.value, forKey: DynamicKey(member.key)) }
         }
@@ -90,18 +92,18 @@ public enum JSONValue: Sendable, Hashable, Codable {
     private func write(to output: inout String) {
         switch self {
         case .null: output += "null"
-        case let .bool(value): output += value ? "true" : "false"
-        case let .int(value): output += String(value)
-        case let .double(value): output += value.isFinite ? String(value) : "null"
-        case let .string(value): Self.writeString(value, to: &output)
-        case let .array(items):
+        case .bool(let value): output += value ? "true" : "false"
+        case .int(let value): output += String(value)
+        case .double(let value): output += value.isFinite ? String(value) : "null"
+        case .string(let value): Self.writeString(value, to: &output)
+        case .array(let items):
             output += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { output += "," }
                 item.write(to: &output)
             }
             output += "]"
-        case let .object(members):
+        case .object(let members):
             output += "{"
             for (index, member) in members.enumerated() {
                 if index > 0 { output += "," }

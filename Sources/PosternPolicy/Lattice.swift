@@ -30,7 +30,9 @@ struct ChoiceField<C: PolicyChoice>: Hashable, Sendable {
 
     /// The top: everything allowed, nobody stated an order.
     static var unstated: ChoiceField {
-        ChoiceField(allowedMask: UInt16(truncatingIfNeeded: (1 << C.allCases.count) - 1), packedOrder: 0, orderRank: Rank.unstated)
+        ChoiceField(
+            allowedMask: UInt16(truncatingIfNeeded: (1 << C.allCases.count) - 1), packedOrder: 0,
+            orderRank: Rank.unstated)
     }
 
     private init(allowedMask: UInt16, packedOrder: UInt64, orderRank: Int) {
@@ -64,7 +66,8 @@ struct ChoiceField<C: PolicyChoice>: Hashable, Sendable {
     /// Intersection; the order of the lower-ranked statement.
     func meet(_ other: ChoiceField) -> ChoiceField {
         let winner = (orderRank, packedOrder) <= (other.orderRank, other.packedOrder) ? self : other
-        return ChoiceField(allowedMask: allowedMask & other.allowedMask, packedOrder: winner.packedOrder, orderRank: winner.orderRank)
+        return ChoiceField(
+            allowedMask: allowedMask & other.allowedMask, packedOrder: winner.packedOrder, orderRank: winner.orderRank)
     }
 
     /// The allowed values, most preferred first, without allocating.
@@ -201,7 +204,8 @@ struct StatementField<C: PolicyChoice>: Hashable, Sendable {
     var isStated: Bool { first != Rank.unstated || second != Rank.unstated || third != Rank.unstated }
 
     func meet(_ other: StatementField) -> StatementField {
-        StatementField(first: min(first, other.first), second: min(second, other.second), third: min(third, other.third))
+        StatementField(
+            first: min(first, other.first), second: min(second, other.second), third: min(third, other.third))
     }
 }
 

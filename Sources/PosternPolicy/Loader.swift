@@ -18,16 +18,33 @@ public enum PolicyLoader {
     public static func parse(_ bytes: [UInt8], file: String) throws(PolicyLoadError) -> PolicyDocument {
         let text: String
         switch PreScan.check(bytes, file: file) {
-        case let .success(checked): text = checked
-        case let .failure(diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
+        case .success(let checked): text = checked
+        case .failure(let diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
         }
         let root: Yams.Node
         switch YAMLReading.parse(text, file: file) {
-        case let .success(node): root = node
-        case let .failure(diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
+        case .success(let node): root = node
+        case .failure(let diagnostic): throw PolicyLoadError(diagnostics: [diagnostic])
         }
         var validator = SchemaValidator(file: file)
-        return try validator.validate(root).get()
+        switch validator.validate(root) {
+        case .success(let document): return document
+        case .failure(let error): throw capped(error, file: file)
+        }
+    }
+
+    /// Most diagnostics reported for one file; a hostile file could otherwise yield one per line.
+    static let maximumDiagnostics = 100
+
+    private static func capped(_ error: PolicyLoadError, file: String) -> PolicyLoadError {
+        guard error.diagnostics.count > maximumDiagnostics else { return error }
+        var kept = Array(error.diagnostics.prefix(maximumDiagnostics))
+        let last = kept[kept.count - 1]
+        kept.append(
+            PolicyDiagnostic(
+                file: file, line: last.line, column: last.column,
+                message: "too many errors; \(error.diagnostics.count - maximumDiagnostics) more not shown"))
+        return PolicyLoadError(diagnostics: kept)
     }
 
     /// Validates every file and returns all diagnostics of all of them (empty when all are valid).

@@ -96,12 +96,16 @@ enum PreScan {
                     blockScalarIndent = nil
                 }
                 if indent > maximumIndent {
-                    return Problem(line: lineNumber, column: indent + 1,
-                                   message: "nesting too deep (indentation over \(maximumIndent) columns)")
+                    return Problem(
+                        line: lineNumber, column: indent + 1,
+                        message: "nesting too deep (indentation over \(maximumIndent) columns)")
                 }
                 column = indent
             }
             var atNodeStart = quote == .none
+            // True right after a quoted scalar or a flow collection closes: in flow context a
+            // `:` may then follow without a space (JSON style, `{"a":&x 1}`), and starts a node.
+            var adjacentValueAllowed = false
             var dashes = 0
             let lineIndent = column
             while column < line.count {
@@ -110,11 +114,23 @@ enum PreScan {
                 let nextIsBlank = next == nil || next == " " || next == "\t" || next == "\r"
                 switch quote {
                 case .double:
-                    if scalar == "\\" { column += 1 } else if scalar == "\"" { quote = .none }
+                    if scalar == "\\" {
+                        column += 1
+                    } else if scalar == "\"" {
+                        quote = .none
+                        adjacentValueAllowed = true
+                    }
                     column += 1
                     continue
                 case .single:
-                    if scalar == "'" { if next == "'" { column += 1 } else { quote = .none } }
+                    if scalar == "'" {
+                        if next == "'" {
+                            column += 1
+                        } else {
+                            quote = .none
+                            adjacentValueAllowed = true
+                        }
+                    }
                     column += 1
                     continue
                 case .none:
@@ -134,19 +150,27 @@ enum PreScan {
                     case "[", "{":
                         flowDepth += 1
                         if flowDepth > maximumFlowDepth {
-                            return Problem(line: lineNumber, column: column + 1,
-                                           message: "nesting too deep (more than \(maximumFlowDepth) levels)")
+                            return Problem(
+                                line: lineNumber, column: column + 1,
+                                message: "nesting too deep (more than \(maximumFlowDepth) levels)")
                         }
                     case "]", "}":
                         flowDepth = max(0, flowDepth - 1)
                         atNodeStart = false
+                        adjacentValueAllowed = true
+                        column += 1
+                        continue
                     case "&", "*":
-                        return Problem(line: lineNumber, column: column + 1,
-                                       message: "YAML anchors and aliases are not allowed in policy files (quote the value if it is text)")
+                        return Problem(
+                            line: lineNumber, column: column + 1,
+                            message:
+                                "YAML anchors and aliases are not allowed in policy files (quote the value if it is text)"
+                        )
                     case "!":
                         // Tags could make a value pass for another type (`!!str 1`); policies need none.
-                        return Problem(line: lineNumber, column: column + 1,
-                                       message: "YAML tags are not allowed in policy files (quote the value if it is text)")
+                        return Problem(
+                            line: lineNumber, column: column + 1,
+                            message: "YAML tags are not allowed in policy files (quote the value if it is text)")
                     case "\"":
                         quote = .double
                         atNodeStart = false
@@ -163,14 +187,20 @@ enum PreScan {
                     switch scalar {
                     case ":" where nextIsBlank || (flowDepth > 0 && (next == "," || next == "]" || next == "}")):
                         atNodeStart = true
+                    case ":" where flowDepth > 0 && adjacentValueAllowed:
+                        atNodeStart = true
                     case "," where flowDepth > 0:
                         atNodeStart = true
                     case "]", "}":
                         if flowDepth > 0 { flowDepth -= 1 }
+                        adjacentValueAllowed = true
+                        column += 1
+                        continue
                     default:
                         break
                     }
                 }
+                if scalar != " " && scalar != "\t" { adjacentValueAllowed = false }
                 column += 1
             }
         }

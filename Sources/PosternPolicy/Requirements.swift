@@ -62,7 +62,9 @@ struct Requirements: Hashable, Sendable {
         if let value = transport.minTLS?.value { minTLS = .init(value: value.ordinal, rank: rank) }
         if let value = transport.certificate?.value { certificate = .init(stating: value, rank: rank) }
         if let pins = transport.pins?.value, !pins.isEmpty { pinParts = RankSet(rank) }
-        if let value = transport.requirePin?.value { requirePin = .init(stating: value ? .required : .notRequired, rank: rank) }
+        if let value = transport.requirePin?.value {
+            requirePin = .init(stating: value ? .required : .notRequired, rank: rank)
+        }
         if let value = transport.authMechanisms?.value { authMechanisms = .init(stating: value, rank: rank) }
         if let value = transport.overPlaintext?.value { overPlaintext = .init(stating: value, rank: rank) }
         if let value = message.sign?.value { sign = .init(stating: value, rank: rank) }

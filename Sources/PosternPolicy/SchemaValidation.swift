@@ -38,7 +38,8 @@ struct SchemaValidator {
                     if number == 1 {
                         version = number
                     } else {
-                        reader.error(value, "unsupported postern-policy version \(number); this Postern reads version 1")
+                        reader.error(
+                            value, "unsupported postern-policy version \(number); this Postern reads version 1")
                     }
                 }
             case "name": name = readName(value, "name")
@@ -67,7 +68,9 @@ struct SchemaValidator {
 
     private mutating func readName(_ node: Node, _ what: String) -> String? {
         guard let text = reader.string(node, what) else { return nil }
-        if text.isEmpty || text.count > 200 || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        if text.isEmpty || text.count > 200
+            || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        {
             reader.error(node, "\(what) must be 1 to 200 printable characters")
             return nil
         }
@@ -80,25 +83,37 @@ struct SchemaValidator {
             let at = reader.location(of: keyNode)
             switch key {
             case "security":
-                transport.security = reader.choiceList(value, "security", as: SecurityMode.self).map { Located($0, at: at) }
+                transport.security = reader.choiceList(value, "security", as: SecurityMode.self).map {
+                    Located($0, at: at)
+                }
             case "min-tls":
                 transport.minTLS = reader.choice(value, "min-tls", as: TLSVersion.self).map { Located($0, at: at) }
             case "certificate":
-                transport.certificate = reader.choice(value, "certificate", as: CertificateDemand.self).map { Located($0, at: at) }
+                transport.certificate = reader.choice(value, "certificate", as: CertificateDemand.self).map {
+                    Located($0, at: at)
+                }
             case "pins":
                 transport.pins = readPins(value).map { Located($0, at: at) }
             case "starttls":
-                guard let inner = reader.mapping(value, in: "transport.starttls", allowed: ["require-pin"]) else { continue }
+                guard let inner = reader.mapping(value, in: "transport.starttls", allowed: ["require-pin"]) else {
+                    continue
+                }
                 for (_, innerKey, innerValue) in inner {
-                    transport.requirePin = reader.bool(innerValue, "require-pin").map { Located($0, at: reader.location(of: innerKey)) }
+                    transport.requirePin = reader.bool(innerValue, "require-pin").map {
+                        Located($0, at: reader.location(of: innerKey))
+                    }
                 }
             case "auth":
-                guard let inner = reader.mapping(value, in: "transport.auth", allowed: ["mechanisms", "over-plaintext"]) else { continue }
+                guard
+                    let inner = reader.mapping(value, in: "transport.auth", allowed: ["mechanisms", "over-plaintext"])
+                else { continue }
                 for (innerName, innerKey, innerValue) in inner {
                     let innerAt = reader.location(of: innerKey)
                     if innerName == "mechanisms" {
-                        transport.authMechanisms = reader.choiceList(innerValue, "auth mechanism", as: AuthMechanism.self)
-                            .map { Located($0, at: innerAt) }
+                        transport.authMechanisms = reader.choiceList(
+                            innerValue, "auth mechanism", as: AuthMechanism.self
+                        )
+                        .map { Located($0, at: innerAt) }
                     } else {
                         transport.overPlaintext = reader.choice(innerValue, "over-plaintext", as: OverPlaintext.self)
                             .map { Located($0, at: innerAt) }
@@ -129,20 +144,31 @@ struct SchemaValidator {
         for (key, keyNode, value) in pairs {
             let at = reader.location(of: keyNode)
             switch key {
-            case "sign": message.sign = reader.choice(value, "sign level", as: ProtectionLevel.self).map { Located($0, at: at) }
+            case "sign":
+                message.sign = reader.choice(value, "sign level", as: ProtectionLevel.self).map { Located($0, at: at) }
             case "encrypt":
-                message.encrypt = reader.choice(value, "encrypt level", as: ProtectionLevel.self).map { Located($0, at: at) }
+                message.encrypt = reader.choice(value, "encrypt level", as: ProtectionLevel.self).map {
+                    Located($0, at: at)
+                }
             case "formats":
-                message.formats = reader.choiceList(value, "formats", as: ProtectionFormat.self).map { Located($0, at: at) }
+                message.formats = reader.choiceList(value, "formats", as: ProtectionFormat.self).map {
+                    Located($0, at: at)
+                }
             case "max-size":
                 guard let text = reader.string(value, "max-size") else { continue }
                 guard let size = parseByteSize(text), size > 0 else {
-                    reader.error(value, "malformed size '\(text)'; expected a positive number with an optional unit B, KB, MB, GB, KiB, MiB or GiB (e.g. 25MiB)")
+                    reader.error(
+                        value,
+                        "malformed size '\(text)'; expected a positive number with an optional unit B, KB, MB, GB, KiB, MiB or GiB (e.g. 25MiB)"
+                    )
                     continue
                 }
                 message.maxSize = Located(size, at: at)
             case "smime":
-                guard let inner = reader.mapping(value, in: "message.smime", allowed: ["cipher", "digest", "min-rsa-bits"]) else { continue }
+                guard
+                    let inner = reader.mapping(
+                        value, in: "message.smime", allowed: ["cipher", "digest", "min-rsa-bits"])
+                else { continue }
                 for (innerName, innerKey, innerValue) in inner {
                     let innerAt = reader.location(of: innerKey)
                     switch innerName {
@@ -174,7 +200,9 @@ struct SchemaValidator {
                 envelope.senders = reader.globs(value, "senders", orSingle: false).map { Located($0, at: at) }
                 continue
             }
-            guard let inner = reader.mapping(value, in: "envelope.recipients", allowed: ["allow", "deny"]) else { continue }
+            guard let inner = reader.mapping(value, in: "envelope.recipients", allowed: ["allow", "deny"]) else {
+                continue
+            }
             for (innerName, innerKey, innerValue) in inner {
                 let list = reader.globs(innerValue, "recipients.\(innerName)", orSingle: false)
                     .map { Located($0, at: reader.location(of: innerKey)) }
@@ -184,7 +212,7 @@ struct SchemaValidator {
     }
 
     private mutating func readRules(_ node: Node) -> [PolicyRule] {
-        guard case let .sequence(sequence) = node else {
+        guard case .sequence(let sequence) = node else {
             reader.error(node, "rules must be a list, found \(NodeReader.kind(of: node))")
             return []
         }
@@ -225,7 +253,9 @@ struct SchemaValidator {
         var condition = RuleCondition()
         guard let pairs = reader.mapping(node, in: "when", allowed: Self.whenKeys) else { return condition }
         for (key, keyNode, value) in pairs {
-            let list = reader.globs(value, "when.\(key)", orSingle: true).map { Located($0, at: reader.location(of: keyNode)) }
+            let list = reader.globs(value, "when.\(key)", orSingle: true).map {
+                Located($0, at: reader.location(of: keyNode))
+            }
             if key == "server", let list, list.value.globs.contains(where: \.isAddressPattern) {
                 reader.error(value, "when.server takes host name patterns, not addresses")
             }

@@ -15,6 +15,13 @@ extension PolicyChoice {
         return index
     }
 
+    /// Parses a spelling as policies write it, ignoring ASCII case (`scram-sha-256`,
+    /// `STARTTLS`); nil for anything else. Use it to map server-offered AUTH mechanisms.
+    public init?(caseInsensitive text: String) {
+        guard let value = Self.matching(text) else { return nil }
+        self = value
+    }
+
     /// The value at `ordinal` in `allCases`, or nil.
     static func member(at ordinal: Int) -> Self? {
         var index = 0
@@ -170,7 +177,9 @@ public struct SPKIPin: Sendable, Hashable, Codable, CustomStringConvertible {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32)
         for word in [words.0, words.1, words.2, words.3] {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
         }
         return bytes
     }
@@ -237,7 +246,7 @@ func asciiCaseInsensitiveEqual(_ lhs: String, _ rhs: String) -> Bool {
     while true {
         switch (left.next(), right.next()) {
         case (nil, nil): return true
-        case let (a?, b?): if asciiLower(a) != asciiLower(b) { return false }
+        case (let a?, let b?): if asciiLower(a) != asciiLower(b) { return false }
         default: return false
         }
     }

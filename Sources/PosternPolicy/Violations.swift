@@ -122,6 +122,19 @@ public struct Violation: Sendable, Hashable, Codable, CustomStringConvertible {
         self.message = message
     }
 
+    private enum CodingKeys: String, CodingKey { case code, stage, rule, source, message }
+
+    /// Encodes every key, with `null` for an absent rule or source (CONTRACT §5: keys that
+    /// do not apply are `null`, never left out).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(code, forKey: .code)
+        try container.encode(stage, forKey: .stage)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(source, forKey: .source)
+        try container.encode(message, forKey: .message)
+    }
+
     /// `code (stage) message [rule @ source]`.
     public var description: String {
         var text = "\(code.rawValue) (\(stage.rawValue)): \(message)"
@@ -145,7 +158,7 @@ public enum Decision: Sendable, Hashable {
 
     /// The violations (empty for ``allow``).
     public var violations: [Violation] {
-        if case let .deny(violations) = self { return violations }
+        if case .deny(let violations) = self { return violations }
         return []
     }
 }

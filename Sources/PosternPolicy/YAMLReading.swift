@@ -8,7 +8,15 @@ enum YAMLReading {
         do {
             let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
             guard let root = try parser.singleRoot() else {
-                return .failure(PolicyDiagnostic(file: file, line: 1, column: 1, message: "the file holds no YAML document"))
+                return .failure(
+                    PolicyDiagnostic(file: file, line: 1, column: 1, message: "the file holds no YAML document"))
+            }
+            if let anchored = firstAnchoredNode(in: root) {
+                let mark = anchored.mark
+                return .failure(
+                    PolicyDiagnostic(
+                        file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
+                        message: "YAML anchors and aliases are not allowed in policy files"))
             }
             return .success(root)
         } catch let error as YamlError {
@@ -23,18 +31,40 @@ enum YAMLReading {
             PolicyDiagnostic(file: file, line: max(1, mark.line), column: max(1, mark.column), message: message)
         }
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-            let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let detail = context.map { "\($0.text) " } ?? ""
             return at(mark, "not valid YAML: \(detail)\(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
+        case .duplicatedKeysInMapping(let duplicates, let context):
             return at(context.mark, "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping")
-        case let .reader(problem, offset, _, _):
+        case .reader(let problem, let offset, _, _):
             let (line, column) = position(ofByte: offset ?? 0, in: text)
             return PolicyDiagnostic(file: file, line: line, column: column, message: "not valid YAML: \(problem)")
         default:
             return PolicyDiagnostic(file: file, line: 1, column: 1, message: "not valid YAML: \(error)")
         }
+    }
+
+    /// Second line of defence behind ``PreScan``: finds any anchored node with an explicit
+    /// stack (no recursion). An alias resolves to its anchored node, so the walk stops at
+    /// the first one and never expands an alias; it is linear in the document's size.
+    static func firstAnchoredNode(in root: Node) -> Node? {
+        var pending = [root]
+        while let node = pending.popLast() {
+            if node.anchor != nil { return node }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    pending.append(value)
+                    pending.append(key)
+                }
+            case .sequence(let sequence):
+                pending.append(contentsOf: sequence.reversed())
+            case .scalar, .alias:
+                break
+            }
+        }
+        return nil
     }
 
     /// 1-based line and scalar column of a UTF-8 byte offset.
@@ -78,30 +108,36 @@ struct NodeReader {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
-        case let .scalar(scalar):
-            if scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return "nothing (null)" }
+        case .scalar(let scalar):
+            if scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+                return "nothing (null)"
+            }
             return "'\(scalar.string)'"
         }
     }
 
     /// The pairs of a mapping whose keys are all plain strings; unknown keys are reported.
-    mutating func mapping(_ node: Node, in context: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+    mutating func mapping(_ node: Node, in context: String, allowed: [String]) -> [(
+        key: String, keyNode: Node, value: Node
+    )]? {
         if node.anchor != nil {
             error(node, "YAML anchors and aliases are not allowed in policy files")
             return nil
         }
-        guard case let .mapping(mapping) = node else {
+        guard case .mapping(let mapping) = node else {
             error(node, "\(context) must be a mapping, found \(Self.kind(of: node))")
             return nil
         }
         var pairs: [(key: String, keyNode: Node, value: Node)] = []
         for (keyNode, value) in mapping {
-            guard case let .scalar(scalar) = keyNode else {
+            guard case .scalar(let scalar) = keyNode else {
                 error(keyNode, "keys in \(context) must be plain strings")
                 continue
             }
             guard allowed.contains(scalar.string) else {
-                error(keyNode, "unknown key '\(scalar.string)' in \(context); expected one of: \(allowed.joined(separator: ", "))")
+                error(
+                    keyNode,
+                    "unknown key '\(scalar.string)' in \(context); expected one of: \(allowed.joined(separator: ", "))")
                 continue
             }
             if value.anchor != nil {
@@ -115,7 +151,7 @@ struct NodeReader {
 
     /// A non-null scalar as text.
     mutating func string(_ node: Node, _ what: String) -> String? {
-        guard case let .scalar(scalar) = node, !isNull(scalar) else {
+        guard case .scalar(let scalar) = node, !isNull(scalar) else {
             error(node, "\(what) must be a string, found \(Self.kind(of: node))")
             return nil
         }
@@ -124,7 +160,7 @@ struct NodeReader {
 
     /// A plain decimal integer.
     mutating func integer(_ node: Node, _ what: String) -> Int? {
-        guard case let .scalar(scalar) = node, scalar.style == .plain, let value = Int(scalar.string),
+        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string),
             scalar.string.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") })
         else {
             error(node, "\(what) must be an integer, found \(Self.kind(of: node))")
@@ -135,7 +171,7 @@ struct NodeReader {
 
     /// A plain `true` or `false`.
     mutating func bool(_ node: Node, _ what: String) -> Bool? {
-        if case let .scalar(scalar) = node, scalar.style == .plain {
+        if case .scalar(let scalar) = node, scalar.style == .plain {
             switch scalar.string {
             case "true", "True", "TRUE": return true
             case "false", "False", "FALSE": return false
@@ -149,14 +185,14 @@ struct NodeReader {
     /// A list of scalars (each with its node); with `orSingle`, a lone scalar counts as a one-item list.
     mutating func scalarList(_ node: Node, _ what: String, orSingle: Bool = false) -> [(String, Node)]? {
         switch node {
-        case let .sequence(sequence):
+        case .sequence(let sequence):
             var items: [(String, Node)] = []
             var ok = true
             for item in sequence {
                 if let text = string(item, "each entry of \(what)") { items.append((text, item)) } else { ok = false }
             }
             return ok ? items : nil
-        case let .scalar(scalar) where orSingle && !isNull(scalar):
+        case .scalar(let scalar) where orSingle && !isNull(scalar):
             return [(scalar.string, node)]
         default:
             error(node, "\(what) must be a list\(orSingle ? " or a string" : ""), found \(Self.kind(of: node))")
@@ -206,8 +242,8 @@ struct NodeReader {
         var ok = true
         for (text, item) in items {
             switch Glob.compile(text) {
-            case let .success(glob): globs.append(glob)
-            case let .failure(problem):
+            case .success(let glob): globs.append(glob)
+            case .failure(let problem):
                 error(item, "malformed pattern '\(text)' in \(what): \(problem.reason)")
                 ok = false
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PosternPolicy
 
 @Suite struct ExplainTests {
@@ -25,7 +26,8 @@ import Testing
         let user = try document("postern-policy: 1\nname: mine\ntransport:\n  min-tls: \"1.3\"\n", file: "mine.yaml")
         let compiled = CompiledPolicy(layers: [org, user])
         let context = SendContext(
-            sender: "alice@example.org", recipients: ["bob@example.org", "carol@example.test"], server: "smtp.example.test")
+            sender: "alice@example.org", recipients: ["bob@example.org", "carol@example.test"],
+            server: "smtp.example.test")
         let explanation = compiled.explain(for: context)
         #expect(explanation.layers == ["policies/org.yaml", "mine.yaml"])
         #expect(explanation.appliedRules.map(\.rule) == ["encrypt-external", "partner-tls13"])
@@ -55,7 +57,9 @@ import Testing
 
     @Test func explainReportsStaticViolations() throws {
         let compiled = CompiledPolicy(layers: [
-            try document(headerYAML + "message:\n  sign: forbidden\nenvelope:\n  recipients: { deny: [\"*@example.invalid\"] }\n"),
+            try document(
+                headerYAML + "message:\n  sign: forbidden\nenvelope:\n  recipients: { deny: [\"*@example.invalid\"] }\n"
+            ),
             try document("postern-policy: 1\nname: signer\nmessage:\n  sign: required\n", file: "signer.yaml"),
         ])
         let explanation = compiled.explain(for: SendContext(sender: "a@example.org", recipients: ["x@example.invalid"]))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternPolicy
 
 @Suite struct GlobTests {
@@ -43,7 +44,9 @@ import Testing
         #expect(try glob(pattern).matches(host: host) == expected)
     }
 
-    @Test(arguments: ["", "**", "a@b@c", "@example.org", "exa mple.org", "example..org", ".example.org", "ex[a]mple.org", "bob@"])
+    @Test(arguments: [
+        "", "**", "a@b@c", "@example.org", "exa mple.org", "example..org", ".example.org", "ex[a]mple.org", "bob@",
+    ])
     func malformed(pattern: String) {
         #expect(throws: GlobError.self) { try Glob.compile(pattern).get() }
     }

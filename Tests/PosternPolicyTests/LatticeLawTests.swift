@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternPolicy
 
 /// The meet laws (CONTRACT §3.1 and DESIGN "The policy engine"), over hundreds of random policies.
@@ -11,7 +12,8 @@ import Testing
             let doc = try random.policy(name: "p\(index)")
             var element = Requirements(stated: doc.requirements, rank: Int.random(in: 0..<6, using: &random.rng))
             for rule in doc.rules where random.bool() {
-                element = element.meet(Requirements(stated: rule.requirements, rank: Int.random(in: 0..<6, using: &random.rng)))
+                element = element.meet(
+                    Requirements(stated: rule.requirements, rank: Int.random(in: 0..<6, using: &random.rng)))
             }
             elements.append(element)
         }
@@ -60,8 +62,9 @@ import Testing
                     let decisionAB = resolvedAB.evaluate(stage, facts: facts)
                     let decisionBA = ba.evaluate(stage, facts: facts, context: context)
                     #expect(codes(decisionAB) == codes(decisionBA), "commutative at \(stage)")
-                    #expect(codes(aa.evaluate(stage, facts: facts, context: context))
-                        == codes(onlyA.evaluate(stage, facts: facts, context: context)), "idempotent at \(stage)")
+                    #expect(
+                        codes(aa.evaluate(stage, facts: facts, context: context))
+                            == codes(onlyA.evaluate(stage, facts: facts, context: context)), "idempotent at \(stage)")
                     for side in [onlyA, onlyB] {
                         let decision = side.evaluate(stage, facts: facts, context: context)
                         guard !decision.isAllowed else {
@@ -73,12 +76,17 @@ import Testing
                         // a pin configured by the other layer satisfies it, and is then enforced at `tls`.
                         let onlyPinRequired = codes(decision) == [.pinRequired]
                         if onlyPinRequired && !resolvedAB.pinSets.isEmpty { continue }
-                        #expect(!decisionAB.isAllowed, "meet allowed what one side denied at \(stage): \(decision.violations)")
+                        #expect(
+                            !decisionAB.isAllowed,
+                            "meet allowed what one side denied at \(stage): \(decision.violations)")
                         // Stronger: each reason survives the meet, up to the codes that a tighter
                         // policy may legitimately report instead (a conflict, or another mode refusal).
                         let codesAB = codes(decisionAB)
-                        for code in codes(decision) where !codesAB.contains(code) && !codesAB.contains(.policyConflict) {
-                            let modeRefusals: Set<ViolationCode> = [.implicitTLSRequired, .securityModeNotAllowed, .plaintextNotAllowed]
+                        for code in codes(decision) where !codesAB.contains(code) && !codesAB.contains(.policyConflict)
+                        {
+                            let modeRefusals: Set<ViolationCode> = [
+                                .implicitTLSRequired, .securityModeNotAllowed, .plaintextNotAllowed,
+                            ]
                             // A refused mode stops the connect checks, so it stands in for all of them.
                             if stage == .connect && !codesAB.isDisjoint(with: modeRefusals) { continue }
                             if code == .pinRequired && !resolvedAB.pinSets.isEmpty { continue }
@@ -94,12 +102,15 @@ import Testing
     }
 
     @Test func preferenceOrderComesFromTheFirstLayerThatStatesIt() throws {
-        let first = try document(headerYAML + "transport:\n  security: [starttls, implicit-tls, plaintext]\n", file: "one.yaml")
+        let first = try document(
+            headerYAML + "transport:\n  security: [starttls, implicit-tls, plaintext]\n", file: "one.yaml")
         let second = try document(
             "postern-policy: 1\nname: u\ntransport:\n  security: [implicit-tls, starttls]\n", file: "two.yaml")
         let context = SendContext(server: "smtp.example.org")
-        #expect(CompiledPolicy(layers: [first, second]).allowedSecurityModes(for: context) == [.starttls, .implicitTLS])
-        #expect(CompiledPolicy(layers: [second, first]).allowedSecurityModes(for: context) == [.implicitTLS, .starttls])
+        #expect(
+            CompiledPolicy(layers: [first, second]).allowedSecurityModes(for: context) == [.starttls, .implicitTLS])
+        #expect(
+            CompiledPolicy(layers: [second, first]).allowedSecurityModes(for: context) == [.implicitTLS, .starttls])
     }
 
     @Test func unstatedSecurityStillForbidsPlaintext() throws {

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import PosternPolicy
 
 @Suite struct PoliciesFolderTests {
     func policyFiles() throws -> [String] {
         let folder = policiesFolder()
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }
+            .sorted()
         return names.map { folder.appendingPathComponent($0).path }
     }
 
@@ -15,7 +17,9 @@ import Testing
         #expect(PolicyLoader.lint(paths: files) == [])
         for file in files {
             let explanation = CompiledPolicy(layers: [try PolicyLoader.load(contentsOf: file)])
-                .explain(for: SendContext(sender: "alice@example.org", recipients: ["bob@example.org"], server: "smtp.example.org"))
+                .explain(
+                    for: SendContext(
+                        sender: "alice@example.org", recipients: ["bob@example.org"], server: "smtp.example.org"))
             #expect(explanation.violations.isEmpty, "\(file)")
         }
     }
@@ -54,8 +58,11 @@ import Testing
     }
 
     @Test func strictPolicyDemandsImplicitTLS13AndProtection() throws {
-        let strict = CompiledPolicy(layers: [try PolicyLoader.load(contentsOf: policiesFolder().appendingPathComponent("strict.yaml").path)])
-        let resolved = strict.resolve(SendContext(sender: "alice@example.org", recipients: ["bob@example.org"], server: "smtp.example.org"))
+        let strict = CompiledPolicy(layers: [
+            try PolicyLoader.load(contentsOf: policiesFolder().appendingPathComponent("strict.yaml").path)
+        ])
+        let resolved = strict.resolve(
+            SendContext(sender: "alice@example.org", recipients: ["bob@example.org"], server: "smtp.example.org"))
         #expect(resolved.allowedSecurityModes == [.implicitTLS])
         #expect(resolved.minimumTLSVersion == .tls13)
         #expect(resolved.signLevel == .required && resolved.encryptLevel == .required)
@@ -83,13 +90,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = folder.appendingPathComponent("a.yaml").path
         let second = folder.appendingPathComponent("b.yaml").path
-        try "postern-policy: 1\nname: a\nbogus: 1\ntransport: { min-tls: \"0.9\" }\n".write(toFile: first, atomically: true, encoding: .utf8)
-        try "postern-policy: 1\nname: b\nrules:\n  - name: r\n    when: { server: \"*@example.org\" }\n".write(toFile: second, atomically: true, encoding: .utf8)
+        try "postern-policy: 1\nname: a\nbogus: 1\ntransport: { min-tls: \"0.9\" }\n".write(
+            toFile: first, atomically: true, encoding: .utf8)
+        try "postern-policy: 1\nname: b\nrules:\n  - name: r\n    when: { server: \"*@example.org\" }\n".write(
+            toFile: second, atomically: true, encoding: .utf8)
         let found = PolicyLoader.lint(paths: [first, second])
-        #expect(found.map(\.description) == [
-            "\(first):3:1: error: unknown key 'bogus' in the policy; expected one of: postern-policy, name, description, transport, message, envelope, rules",
-            "\(first):4:23: error: '0.9' is not a valid min-tls; expected one of: 1.2, 1.3",
-            "\(second):5:21: error: when.server takes host name patterns, not addresses",
-        ])
+        #expect(
+            found.map(\.description) == [
+                "\(first):3:1: error: unknown key 'bogus' in the policy; expected one of: postern-policy, name, description, transport, message, envelope, rules",
+                "\(first):4:23: error: '0.9' is not a valid min-tls; expected one of: 1.2, 1.3",
+                "\(second):5:21: error: when.server takes host name patterns, not addresses",
+            ])
     }
 }

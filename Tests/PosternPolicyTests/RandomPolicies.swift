@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternPolicy
 
 /// Random (but valid) policies, contexts and facts for the lattice property tests.
@@ -12,10 +13,14 @@ struct RandomPolicies {
         "sha256//BTt+asFlqEcXsZcg6Xqlnnx6SAvvdJx00g5Ik6FcVi8=",
         "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     ]
-    static let addressGlobs = ["*@example.org", "*", "alice@example.org", "example.test", "*.example.test", "*@*.example.org"]
+    static let addressGlobs = [
+        "*@example.org", "*", "alice@example.org", "example.test", "*.example.test", "*@*.example.org",
+    ]
     static let serverGlobs = ["smtp.example.org", "*.example.test", "*", "mail.example.org"]
     static let senders = ["alice@example.org", "mallory@example.test", "bob@mail.example.org"]
-    static let recipients = ["bob@example.org", "carol@partner.example.test", "dave@example.invalid", "eve@mail.example.org"]
+    static let recipients = [
+        "bob@example.org", "carol@partner.example.test", "dave@example.invalid", "eve@mail.example.org",
+    ]
     static let servers = ["smtp.example.org", "relay.example.test", "mail.example.org"]
 
     mutating func bool(_ probability: Double = 0.5) -> Bool { Double.random(in: 0..<1, using: &rng) < probability }
@@ -28,7 +33,9 @@ struct RandomPolicies {
     mutating func list<C: PolicyChoice>(_ type: C.Type) -> String {
         "[" + subset(Array(C.allCases), nonEmpty: true).map(\.rawValue).joined(separator: ", ") + "]"
     }
-    mutating func quoted(_ values: [String]) -> String { "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
+    mutating func quoted(_ values: [String]) -> String {
+        "[" + values.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    }
 
     /// The transport/message/envelope sections, each field present at random, at `indent`.
     mutating func sections(indent: String, envelope: Bool) -> [String] {
@@ -60,7 +67,11 @@ struct RandomPolicies {
             if bool(0.3) { env.append("senders: \(quoted(subset(Self.addressGlobs, nonEmpty: true)))") }
             var recipients: [String] = []
             if bool(0.3) { recipients.append("allow: \(quoted(subset(Self.addressGlobs, nonEmpty: true)))") }
-            if bool(0.2) { recipients.append("deny: \(quoted(subset(["*@example.invalid", "dave@example.invalid", "example.test"], nonEmpty: true)))") }
+            if bool(0.2) {
+                recipients.append(
+                    "deny: \(quoted(subset(["*@example.invalid", "dave@example.invalid", "example.test"], nonEmpty: true)))"
+                )
+            }
             if !recipients.isEmpty { env.append("recipients: { \(recipients.joined(separator: ", ")) }") }
             if !env.isEmpty { lines.append("envelope:"); lines += env.map { "  " + $0 } }
         }
@@ -103,7 +114,9 @@ struct RandomPolicies {
             server: pick(Self.servers))
     }
 
-    mutating func optional<T>(_ values: [T], _ probability: Double = 0.7) -> T? { bool(probability) ? pick(values) : nil }
+    mutating func optional<T>(_ values: [T], _ probability: Double = 0.7) -> T? {
+        bool(probability) ? pick(values) : nil
+    }
 
     /// Random facts; the mode is always explicit, so every layer judges the same connection.
     mutating func facts(recipients: [String]) -> Facts {

@@ -1,9 +1,11 @@
 import Testing
+
 @testable import PosternPolicy
 
 @Suite struct RuleIndexTests {
     @Test(arguments: [
-        ("alice@Example.org", "a:alice@example.org"), ("*@example.org", "d:example.org"), ("example.org", "d:example.org"),
+        ("alice@Example.org", "a:alice@example.org"), ("*@example.org", "d:example.org"),
+        ("example.org", "d:example.org"),
         ("*.example.org", "s:example.org"), ("*@*.example.org", "s:example.org"),
     ])
     func indexableShapes(pattern: String, key: String) throws {
@@ -16,9 +18,10 @@ import Testing
     }
 
     @Test func subjectKeysCoverEverySuffix() {
-        #expect(RuleIndex.subjectKeys(address: "Bob@Mail.Example.ORG") == [
-            "a:bob@mail.example.org", "d:mail.example.org", "s:example.org", "s:org",
-        ])
+        #expect(
+            RuleIndex.subjectKeys(address: "Bob@Mail.Example.ORG") == [
+                "a:bob@mail.example.org", "d:mail.example.org", "s:example.org", "s:org",
+            ])
         #expect(RuleIndex.subjectKeys(host: "smtp.example.org") == ["d:smtp.example.org", "s:example.org", "s:org"])
     }
 
@@ -28,7 +31,9 @@ import Testing
         var random = RandomPolicies(seed: UInt64(seed) &* 15_485_863 &+ 5)
         var applied = 0
         for round in 0..<60 {
-            let layers = try (0..<Int.random(in: 1...3, using: &random.rng)).map { try random.policy(name: "l\(round)-\($0)") }
+            let layers = try (0..<Int.random(in: 1...3, using: &random.rng)).map {
+                try random.policy(name: "l\(round)-\($0)")
+            }
             let compiled = CompiledPolicy(layers: layers)
             for _ in 0..<10 {
                 let context = random.context()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PosternPolicy
 
 @Suite struct SchemaTests {
@@ -92,7 +93,10 @@ import Testing
         (headerYAML + "transport:\n  security: implicit-tls\n", 4, 13, "must be a list"),
         (headerYAML + "transport:\n  min-tls: \"1.1\"\n", 4, 12, "'1.1' is not a valid min-tls"),
         (headerYAML + "transport:\n  pins: [\"sha256//abc\"]\n", 4, 10, "malformed pin"),
-        (headerYAML + "transport:\n  pins: [\"sha1//F265CNlFZNTCrI02k+L09vwK5BUnubP6O1Gr6MO2UZE=\"]\n", 4, 10, "malformed pin"),
+        (
+            headerYAML + "transport:\n  pins: [\"sha1//F265CNlFZNTCrI02k+L09vwK5BUnubP6O1Gr6MO2UZE=\"]\n", 4, 10,
+            "malformed pin"
+        ),
         (headerYAML + "transport:\n  pins: [\"sha256//AAAA\"]\n", 4, 10, "base64 of 32 bytes"),
         (headerYAML + "transport:\n  starttls:\n    require-pin: \"yes\"\n", 5, 18, "true or false"),
         (headerYAML + "transport:\n  auth:\n    over-plaintext: maybe\n", 5, 21, "over-plaintext"),
@@ -178,7 +182,9 @@ import Testing
     }
 
     @Test func oversizedFileOnDiskIsRejected() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("postern-big-\(UInt64.random(in: 0...UInt64.max)).yaml").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "postern-big-\(UInt64.random(in: 0...UInt64.max)).yaml"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(FileManager.default.createFile(atPath: path, contents: Data(count: 50 * 1024 * 1024)))
         let found = PolicyLoader.lint(paths: [path])
@@ -263,4 +269,35 @@ func yamlTagsAreRejected(text: String) {
     let found = diagnostics(text)
     #expect(found.count == 1)
     #expect(found.first?.message.contains("tags are not allowed") == true)
+}
+
+@Test func diagnosticsPerFileAreCapped() {
+    let text = headerYAML + (0..<5000).map { "unknown\($0): 1" }.joined(separator: "\n") + "\n"
+    let found = diagnostics(text)
+    #expect(found.count == 101)
+    #expect(found.last?.message == "too many errors; 4900 more not shown")
+    #expect(found.first?.line == 3)
+}
+
+@Test(arguments: [
+    "{\"postern-policy\":1, \"name\":&n \"t\"}\n",
+    "{\"postern-policy\":1, \"name\": t, \"x\": [\"a\"]:*n}\n",
+    "postern-policy: 1\nname: t\ndescription: {\"k\":&a [x, x], \"j\":*a}\n",
+])
+func jsonStyleAnchorsAreRejected(text: String) {
+    let found = diagnostics(text)
+    #expect(found.count == 1)
+    #expect(
+        found.first.map { $0.message.contains("anchors") || $0.message.contains("not valid YAML") } == true, "\(found)")
+}
+
+@Test func anchoredNodeWalkFindsAnchorsAnywhere() throws {
+    // Bypass the pre-scan to test the second line of defence on its own.
+    let result = YAMLReading.parse("a:\n  - b: &x [1, 2]\n  - c: *x\n", file: "raw.yaml")
+    guard case .failure(let diagnostic) = result else {
+        Issue.record("an anchored document was accepted")
+        return
+    }
+    #expect(diagnostic.line == 2)
+    #expect(diagnostic.message.contains("anchors and aliases"))
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PosternPolicy
 
 @Test func baselineCompilesAndAllowsImplicitTLS() throws {

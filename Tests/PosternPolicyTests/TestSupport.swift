@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PosternPolicy
 
 /// Parses YAML text as a policy named `file`.

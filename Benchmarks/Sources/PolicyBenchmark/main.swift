@@ -40,7 +40,8 @@ func generatedPolicy(rules: Int) -> String {
             lines.append("    when: { recipient: [\"*@dept\(index).example.org\", \"partner\(index).example.test\"] }")
             lines.append("    message: { encrypt: required, max-size: \(index + 1)MiB }")
         default:
-            lines.append("    when: { recipient-not: [\"*@example.org\", \"*.example.org\", \"*@site\(index).example.com\"] }")
+            lines.append(
+                "    when: { recipient-not: [\"*@example.org\", \"*.example.org\", \"*@site\(index).example.com\"] }")
             lines.append("    message: { formats: [smime, openpgp] }")
         }
     }
@@ -56,8 +57,10 @@ func measure(_ label: String, iterations: Int, _ body: () -> Bool) -> (perSecond
     let elapsed = Double(now() - start) / 1e9
     let allocations = Double(postern_allocation_count() - allocationsBefore) / Double(iterations)
     let perSecond = Double(iterations) / elapsed
-    print(String(format: "%@: %.0f per second (%.1f ns each), %.2f allocations per call [sink %d]",
-                 label, perSecond, 1e9 / perSecond, allocations, sink & 1))
+    print(
+        String(
+            format: "%@: %.0f per second (%.1f ns each), %.2f allocations per call [sink %d]",
+            label, perSecond, 1e9 / perSecond, allocations, sink & 1))
     return (perSecond, allocations)
 }
 
@@ -82,14 +85,20 @@ for _ in 0..<10 {
     compileTimes.append(Double(compileEnd - compileStart) / 1e6)
 }
 print(String(format: "parse (YAML + schema): median %.2f ms", parseTimes.sorted()[parseTimes.count / 2]))
-print(String(format: "compile (1,001 parts, meet of layer tops): median %.3f ms", compileTimes.sorted()[compileTimes.count / 2]))
-print(String(format: "parse + compile: median %.2f ms",
-             zip(parseTimes, compileTimes).map(+).sorted()[parseTimes.count / 2]))
+print(
+    String(
+        format: "compile (1,001 parts, meet of layer tops): median %.3f ms",
+        compileTimes.sorted()[compileTimes.count / 2]))
+print(
+    String(
+        format: "parse + compile: median %.2f ms",
+        zip(parseTimes, compileTimes).map(+).sorted()[parseTimes.count / 2]))
 
 let recipients = (0..<10).map { $0 % 3 == 0 ? "r\($0)@dept\($0 * 4 + 2).example.org" : "r\($0)@example.org" }
 let context = SendContext(sender: "user5@example.org", recipients: recipients, server: "smtp.example.org")
 let resolved = compiled.resolve(context)
-print("resolved for a 10-recipient send: sign \(resolved.signLevel.rawValue), encrypt \(resolved.encryptLevel.rawValue)")
+print(
+    "resolved for a 10-recipient send: sign \(resolved.signLevel.rawValue), encrypt \(resolved.encryptLevel.rawValue)")
 
 var facts = Facts()
 facts.requestedSecurity = .implicitTLS
