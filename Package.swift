@@ -49,10 +49,13 @@ let package = Package(
             dependencies: [
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
         .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy"]),
+        // Secrets, password sources and the configuration file.
+        .testTarget(name: "PosternConfigTests", dependencies: ["Postern", "PosternPolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )
