@@ -34,9 +34,14 @@ struct ConfigurationParser {
         guard !text.allSatisfy(\.isWhitespace) else {
             return failure(at: nil, "the file is empty; expected a mapping starting with 'postern-config: 1'")
         }
+        if let problem = ConfigurationPreScan.problem(in: text) {
+            diagnostics.append(PolicyDiagnostic(file: file, line: problem.line, column: problem.column, message: problem.message))
+            return .failure(ConfigurationError(code: .invalid, diagnostics: diagnostics))
+        }
+        let parser: Parser
         let root: Node
         do {
-            let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
+            parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
             guard let node = try parser.singleRoot() else { return failure(at: nil, "the file holds no YAML document") }
             root = node
         } catch let error as YamlError {
@@ -45,7 +50,9 @@ struct ConfigurationParser {
         } catch {
             return failure(at: nil, "not valid YAML")
         }
-        let configuration = validate(root, permissions: permissions)
+        // Yams holds a node's anchor weakly and the parser owns it: keep the parser alive
+        // while validating, or every anchor would read as nil and go unnoticed.
+        let configuration = withExtendedLifetime(parser) { validate(root, permissions: permissions) }
         guard diagnostics.isEmpty else {
             let insecure = diagnostics.count == 1 && diagnostics[0].message.contains("writable by group or others")
             return .failure(ConfigurationError(code: insecure ? .insecure : .invalid, diagnostics: diagnostics))
@@ -130,7 +137,7 @@ struct ConfigurationParser {
                     if containsLineBreakOrNUL(text) { error(value, "from must be free of CR, LF and NUL") } else { configuration.from = text }
                 }
             case "smime":
-                configuration.smime = smime(value)
+                configuration.smime = smime(value, keyNode: keyNode)
             case "gnupg-home":
                 configuration.gnupgHome = path(value, "gnupg-home")
             case "pgp-signer":
@@ -168,9 +175,11 @@ struct ConfigurationParser {
     }
 
     private mutating func passwordSource(_ node: Node) -> (PasswordSource, Node)? {
+        let known = diagnostics.count
         guard let pairs = mapping(node, in: "password", allowed: ["env", "file", "command"]) else { return nil }
         guard pairs.count == 1, let (key, keyNode, value) = pairs.first else {
-            error(node, "password must name exactly one of env, file, command")
+            // An unknown key was already reported; "exactly one" would only repeat it.
+            if diagnostics.count == known { error(node, "password must name exactly one of env, file, command") }
             return nil
         }
         guard let text = string(value, "password.\(key)") else { return nil }
@@ -196,7 +205,7 @@ struct ConfigurationParser {
         }
     }
 
-    private mutating func smime(_ node: Node) -> PosternConfiguration.SMIMEFiles {
+    private mutating func smime(_ node: Node, keyNode: Node) -> PosternConfiguration.SMIMEFiles {
         var files = PosternConfiguration.SMIMEFiles()
         guard let pairs = mapping(node, in: "smime", allowed: ["cert", "key", "certs"]) else { return files }
         for (key, _, value) in pairs {
@@ -209,7 +218,7 @@ struct ConfigurationParser {
         }
         let names = Set(pairs.map(\.key))
         if names.contains("cert") != names.contains("key") {
-            error(node, "smime.cert and smime.key go together")
+            error(keyNode, "smime.cert and smime.key go together")
         }
         return files
     }
@@ -265,6 +274,10 @@ struct ConfigurationParser {
     }
 
     private mutating func string(_ node: Node, _ what: String) -> String? {
+        if node.anchor != nil {
+            error(node, "YAML anchors and aliases are not allowed in configuration files")
+            return nil
+        }
         guard case let .scalar(scalar) = node, !Self.isNull(scalar) else {
             error(node, "\(what) must be a string, found \(Self.kind(of: node))")
             return nil
