@@ -172,6 +172,23 @@ import Testing
         #expect(!result.stderr.contains("canary-secret"))
     }
 
+    @Test func policyLayersNamedByTheConfigurationAreChecked() throws {
+        let configured = try ConfiguredEnvironment("postern-config: 1\npolicies: [missing.yaml]\n")
+        let missing = try PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains(configured.directory.url.path + "/missing.yaml"))
+
+        let policy = configured.directory.url.appendingPathComponent("broken.yaml").path
+        _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: b\nbogus: 1\n".utf8))
+        let broken = try ConfiguredEnvironment("postern-config: 1\npolicies: [\(policy)]\n")
+        let invalid = try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
+        #expect(invalid.status == 78)
+        #expect(invalid.stderr.contains("\(policy):3:1: error: unknown key 'bogus'"))
+
+        _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: good\n".utf8))
+        #expect(try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment).status == 69)
+    }
+
     @Test func verboseTraceNeverShowsThePasswordCommand() throws {
         let configured = try ConfiguredEnvironment("postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n")
         let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)

@@ -56,6 +56,20 @@ enum SendmailRunner {
                 // The source's description names a variable or file, never a command line or a value.
                 "credential": .string(options.credential.map { "\($0.user) via \($0.password)" } ?? "(none)"),
             ])
+        // The policy layers the configuration names are checked now, so a broken layer
+        // is reported as such (66 or 78) rather than hidden behind "not available".
+        let layers = PolicyLayerSelection.resolve(files: options.policies, environment: environment)
+        if case let .failure(failure) = PolicyLayerLoader.load(layers.files) {
+            let lines = failure.diagnostics.map(\.description)
+            let result = CommandResult(
+                report: Report(
+                    verb: "sendmail", exitCode: failure.status,
+                    policy: Report.Policy(layers: layers.displayNames, effective: nil),
+                    error: lines.joined(separator: "\n")),
+                diagnostics: lines + ["postern sendmail: the policy cannot be used"])
+            OutputWriter.write(result, format: invocation.format)
+            return result.report.exitCode
+        }
         let result = CommandResult.notAvailable(verb: "sendmail")
         OutputWriter.write(result, format: invocation.format)
         return result.report.exitCode
