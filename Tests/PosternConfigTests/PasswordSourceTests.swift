@@ -146,6 +146,30 @@ import Testing
         #expect(error.code == .commandTimedOut)
     }
 
+    @Test func timeoutStopsEverythingTheCommandStarted() throws {
+        let directory = try ScratchDirectory()
+        let pidFile = directory.path + "/background.pid"
+        // The background sleep holds stdout open; the shell waits for it.
+        let command = "sleep 60 & echo $! > '\(pidFile)'; wait"
+        let error = try #require(failure(.command(command), timeout: .milliseconds(300)))
+        #expect(error.code == .commandTimedOut)
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let background = try #require(Int32(text))
+        // SIGKILL is delivered asynchronously: wait (bounded) until the process is gone or a zombie.
+        func isGone() -> Bool {
+            guard kill(background, 0) == 0 else { return true }
+            let state = (try? String(contentsOfFile: "/proc/\(background)/stat", encoding: .utf8)) ?? ""
+            return state.isEmpty || state.split(separator: ")").last?.split(separator: " ").first == "Z"
+        }
+        var waited = 0
+        while !isGone() && waited < 500 {
+            usleep(10_000)
+            waited += 1
+        }
+        #expect(isGone())
+        if !isGone() { kill(background, SIGKILL) }
+    }
+
     @Test(arguments: ["head -c 70000 /dev/zero", "yes CANARY", "yes CANARY & yes CANARY; wait"])
     func hugeOutputIsRefused(template: String) throws {
         let error = try #require(failure(.command(template.replacingOccurrences(of: "CANARY", with: canary))))

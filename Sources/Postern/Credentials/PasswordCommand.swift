@@ -35,7 +35,8 @@ enum PasswordCommand {
 
         let deadline = ContinuousClock.now.advanced(by: timeout)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(PasswordSource.maximumSecretBytes + 1)
+        // Room for the limit plus one chunk, so the array never reallocates and leaves an unzeroed copy.
+        bytes.reserveCapacity(PasswordSource.maximumSecretBytes + 4096)
         defer { Secret.zero(&bytes) }
         let status: Int32
         do {

@@ -92,7 +92,8 @@ extension PasswordSource {
                     + "readable or writable by group or others; refusing it (run: chmod 600 \(path))")
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(maximumSecretBytes + 1)
+        // Room for the limit plus one chunk, so the array never reallocates and leaves an unzeroed copy.
+        bytes.reserveCapacity(maximumSecretBytes + 4096)
         defer { Secret.zero(&bytes) }
         var chunk = [UInt8](repeating: 0, count: 4096)
         defer { Secret.zero(&chunk) }
