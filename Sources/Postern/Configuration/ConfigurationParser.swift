@@ -16,6 +16,8 @@ struct ConfigurationParser {
     /// The directory relative paths are resolved against.
     let directory: String
     private(set) var diagnostics: [PolicyDiagnostic] = []
+    /// Set when the file was refused for its mode, so the error carries ``ConfigurationError/Code/insecure``.
+    private var refusedForPermissions = false
 
     init(file: String) {
         self.file = file
@@ -54,7 +56,7 @@ struct ConfigurationParser {
         // while validating, or every anchor would read as nil and go unnoticed.
         let configuration = withExtendedLifetime(parser) { validate(root, permissions: permissions) }
         guard diagnostics.isEmpty else {
-            let insecure = diagnostics.count == 1 && diagnostics[0].message.contains("writable by group or others")
+            let insecure = refusedForPermissions && diagnostics.count == 1
             return .failure(ConfigurationError(code: insecure ? .insecure : .invalid, diagnostics: diagnostics))
         }
         return .success(configuration)
@@ -166,6 +168,7 @@ struct ConfigurationParser {
             }
         }
         if let commandNode, let permissions, permissions & 0o022 != 0 {
+            refusedForPermissions = true
             error(
                 commandNode,
                 "the configuration file is writable by group or others (mode \(Self.octal(permissions))) and names a "
