@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -123,6 +124,8 @@ let package = Package(
         // The only Swift code that touches libcrypto.
         .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
+        // Secrets, password sources and the configuration file.
+        .testTarget(name: "PosternConfigTests", dependencies: ["Postern", "PosternPolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )
