@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
+                "PosternMIME",
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -123,6 +124,21 @@ let package = Package(
         // The only Swift code that touches libcrypto.
         .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
+        // Example: a compliance table for a folder of .eml files under policy layers, without sending.
+        .executableTarget(
+            name: "ComplianceTable",
+            dependencies: ["Postern", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/ComplianceTable",
+            exclude: ["samples", "README.md"]
+        ),
+        // The facade's evaluate, over the shipped policies, and the example tool run as a subprocess.
+        .testTarget(
+            name: "PosternFacadeTests",
+            dependencies: [
+                "Postern", "PosternPolicy", "PosternMIME", "ComplianceTable",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
