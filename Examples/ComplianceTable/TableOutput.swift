@@ -15,8 +15,10 @@ enum TableOutput {
     static func text(_ rows: [ComplianceRow]) -> String {
         let header = ["FILE", "FROM", "RECIPIENTS", "DECISION", "PROTECTION"]
         let cells = rows.map { row in
-            [row.file, row.from ?? "-", row.recipients.isEmpty ? "-" : row.recipients.joined(separator: ","),
-             row.verdict, row.protectionSummary]
+            [
+                row.file, row.from ?? "-", row.recipients.isEmpty ? "-" : row.recipients.joined(separator: ","),
+                row.verdict, row.protectionSummary,
+            ]
         }
         var widths = header.map(\.count)
         for line in cells {
@@ -25,7 +27,8 @@ enum TableOutput {
         widths = widths.map { min($0, maximumColumnWidth) }
         func render(_ line: [String]) -> String {
             line.enumerated().map { column, cell in
-                column == line.count - 1 ? cell : cell.padding(toLength: max(widths[column], cell.count), withPad: " ", startingAt: 0)
+                column == line.count - 1
+                    ? cell : cell.padding(toLength: max(widths[column], cell.count), withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
         var out = [render(header)]
@@ -39,7 +42,8 @@ enum TableOutput {
     static func summary(_ rows: [ComplianceRow], exitStatus: ExitStatus) -> String {
         let allowed = rows.filter { $0.verdict == "allow" }.count
         let denied = rows.filter { $0.verdict == "deny" }.count
-        return "\(rows.count) messages: \(allowed) allowed, \(denied) refused, \(rows.count - allowed - denied) not evaluable"
+        return
+            "\(rows.count) messages: \(allowed) allowed, \(denied) refused, \(rows.count - allowed - denied) not evaluable"
             + " (exit \(exitStatus.rawValue))\n"
     }
 
@@ -55,7 +59,9 @@ enum TableOutput {
             "policy": ["layers": layers],
             "server": server ?? NSNullValue.null,
             "files": rows.map(\.json),
-            "summary": ["files": rows.count, "allowed": allowed, "denied": denied, "errors": rows.count - allowed - denied],
+            "summary": [
+                "files": rows.count, "allowed": allowed, "denied": denied, "errors": rows.count - allowed - denied,
+            ],
             "exit-code": Int(exitStatus.rawValue),
             "error": error ?? NSNullValue.null,
         ]

@@ -32,7 +32,7 @@ public struct ComplianceDecision: Hashable, Sendable {
     public var inputError: ComplianceInputError?
     /// The policy layer files, in the order given (`<built-in baseline>` for the baseline).
     public var layers: [String]
-    /// The effective requirements with their provenance (``PosternPolicy/Explanation/effective``),
+    /// The effective requirements with their provenance (`Explanation.effective` of PosternPolicy),
     /// or `nil` when the envelope could not be derived.
     public var effective: JSONValue?
 

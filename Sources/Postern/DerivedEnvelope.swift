@@ -125,7 +125,8 @@ public struct DerivedEnvelope: Hashable, Sendable {
         // The address may be attacker-chosen; never echo more than a bounded prefix of it.
         let shown = address.utf8.count <= 80 ? address : String(address.prefix(80)) + "…"
         guard !address.isEmpty, address.utf8.count <= maximumAddressLength else {
-            throw ComplianceInputError(.invalidAddress, "\(role) is empty or longer than \(maximumAddressLength) octets")
+            throw ComplianceInputError(
+                .invalidAddress, "\(role) is empty or longer than \(maximumAddressLength) octets")
         }
         let forbidden = address.unicodeScalars.contains { scalar in
             scalar.value < 0x21 || scalar.value == 0x7F || scalar == "<" || scalar == ">"

@@ -38,7 +38,7 @@ public struct PolicyEvaluator: Sendable {
     /// Loads and compiles policy files, in the order given (the order does not change the
     /// result, only the preference order of lists). No files means the built-in baseline.
     ///
-    /// - Throws: ``PosternPolicy/PolicyLoadError`` with the diagnostics of every file that
+    /// - Throws: `PolicyLoadError` with the diagnostics of every file that
     ///   is missing or invalid (`FILE:LINE:COL: error: …`), not just the first.
     public init(policyFiles: [String]) throws(PolicyLoadError) {
         var documents: [PolicyDocument] = []

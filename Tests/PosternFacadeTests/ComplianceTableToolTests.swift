@@ -71,10 +71,11 @@ enum ComplianceTableProcess {
         #expect(json["exit-code"] as? Int == 77)
         #expect((json["policy"] as? [String: Any])?["layers"] as? [String] == [policy])
         let rows = try rows(json)
-        #expect(rows.keys.sorted() == [
-            "bcc-external.eml", "denied-sender.eml", "external.eml", "internal.eml", "malformed.eml",
-            "partner-lab.eml",
-        ])
+        #expect(
+            rows.keys.sorted() == [
+                "bcc-external.eml", "denied-sender.eml", "external.eml", "internal.eml", "malformed.eml",
+                "partner-lab.eml",
+            ])
 
         let internalRow = try #require(rows["internal.eml"])
         #expect(internalRow["decision"] as? String == "allow")
@@ -122,18 +123,31 @@ enum ComplianceTableProcess {
             let line = try #require(lines.first { $0.hasPrefix(file + " ") }, "no row for \(file)")
             return line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         }
-        #expect(try row("internal.eml") == ["internal.eml", "alice@example.org", "bob@example.org,carol@example.org",
-            "allow", "-"])
-        #expect(try row("external.eml") == ["external.eml", "alice@example.org", "dave@partner.example", "allow",
-            "encrypt:smime"])
-        #expect(try row("partner-lab.eml") == ["partner-lab.eml", "alice@example.org", "carol@lab.example.test",
-            "allow", "sign:smime,", "encrypt:smime"])
-        #expect(try row("denied-sender.eml").prefix(4) == ["denied-sender.eml", "mallory@elsewhere.example",
-            "bob@example.org", "deny"])
+        #expect(
+            try row("internal.eml") == [
+                "internal.eml", "alice@example.org", "bob@example.org,carol@example.org",
+                "allow", "-",
+            ])
+        #expect(
+            try row("external.eml") == [
+                "external.eml", "alice@example.org", "dave@partner.example", "allow",
+                "encrypt:smime",
+            ])
+        #expect(
+            try row("partner-lab.eml") == [
+                "partner-lab.eml", "alice@example.org", "carol@lab.example.test",
+                "allow", "sign:smime,", "encrypt:smime",
+            ])
+        #expect(
+            try row("denied-sender.eml").prefix(4) == [
+                "denied-sender.eml", "mallory@elsewhere.example",
+                "bob@example.org", "deny",
+            ])
         #expect(try row("malformed.eml") == ["malformed.eml", "-", "-", "error", "-"])
         let line = try Repository.location(of: "encrypt: required", in: policy)
         #expect(lines.contains("    - will be encrypted with smime (required by rule 'encrypt-external' at \(line))"))
-        #expect(lines.contains { $0.hasPrefix("    - sender-not-allowed (envelope): sender mallory@elsewhere.example") })
+        #expect(
+            lines.contains { $0.hasPrefix("    - sender-not-allowed (envelope): sender mallory@elsewhere.example") })
         #expect(lines.contains("6 messages: 4 allowed, 1 refused, 1 not evaluable (exit 77)"))
     }
 

@@ -115,9 +115,10 @@ import Testing
         let decision = await evaluator.evaluate(
             message: try Repository.sample("internal.eml"), requestedSign: .openpgp, requestedEncrypt: nil)
         #expect(decision.isAllowed)
-        #expect(decision.protection == [
-            ProtectionRequirement(operation: .sign, format: .openpgp, basis: .requested, rule: nil, source: nil)
-        ])
+        #expect(
+            decision.protection == [
+                ProtectionRequirement(operation: .sign, format: .openpgp, basis: .requested, rule: nil, source: nil)
+            ])
         #expect(decision.protection.first?.description == "will be signed with openpgp (requested)")
     }
 
@@ -279,7 +280,8 @@ import Testing
 
     @Test func everyBrokenPolicyFileIsReportedAtOnce() throws {
         let scratch = try ScratchDirectory()
-        let broken = try scratch.write("broken.yaml", "postern-policy: 1\nname: broken\nmessage:\n  encrypt: sometimes\n")
+        let broken = try scratch.write(
+            "broken.yaml", "postern-policy: 1\nname: broken\nmessage:\n  encrypt: sometimes\n")
         let missing = scratch.url.appendingPathComponent("missing.yaml").path
         let error = #expect(throws: PolicyLoadError.self) {
             _ = try PolicyEvaluator(policyFiles: [broken, self.encryptExternal, missing])
@@ -316,7 +318,8 @@ import Testing
         let evaluator = try PolicyEvaluator(policyFiles: [encryptExternal])
         let secretBody = "the-body-must-not-be-logged-4711"
         _ = await evaluator.evaluate(
-            message: mail(["From: alice@example.org", "To: dave@partner.example", "Subject: s3cret subject"],
+            message: mail(
+                ["From: alice@example.org", "To: dave@partner.example", "Subject: s3cret subject"],
                 body: secretBody),
             logger: recorder.logger())
         let lines = recorder.lines
@@ -325,5 +328,48 @@ import Testing
         #expect(lines.first?.contains("encrypt") == true)
         #expect(!lines.joined().contains(secretBody))
         #expect(!lines.joined().contains("s3cret"))
+    }
+}
+
+@Suite struct EvaluatorHostileInputTests {
+    /// A deterministic generator, so a failure can be reproduced from its seed.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func emptyAndHeaderlessInputIsAMalformedMessage() async {
+        let evaluator = PolicyEvaluator(layers: [])
+        for input in [[], Array("\r\n\r\nbody only\r\n".utf8), Array("no header here".utf8)] as [[UInt8]] {
+            let decision = await evaluator.evaluate(message: input)
+            #expect(decision.decision == .error)
+            #expect(decision.inputError?.code == .malformedMessage)
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func randomBytesNeverAllowAndNeverCrash(seed: UInt64) async {
+        var generator = SplitMix64(state: seed)
+        let count = Int.random(in: 0...4096, using: &generator)
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let decision = await PolicyEvaluator(layers: []).evaluate(message: bytes)
+        // Random bytes essentially never form From: and To: headers; whatever the parser says,
+        // the result is a decision value, and anything but allow carries its reason.
+        #expect(decision.decision != .allow)
+        #expect(decision.inputError != nil || !decision.violations.isEmpty)
+    }
+
+    @Test func tooManyHeaderFieldsIsAnInputErrorNotAnAllocationStorm() async {
+        var headers = ["From: a@example.org", "To: b@example.org"]
+        headers += (0..<2_000).map { "X-Filler-\($0): x" }
+        let decision = await PolicyEvaluator(layers: []).evaluate(message: mail(headers))
+        #expect(decision.inputError?.code == .malformedMessage)
+        #expect(decision.inputError?.message.contains("too-many-headers") == true)
     }
 }
