@@ -8,6 +8,10 @@ import PosternMIME
 /// caller's (`--to`) or else every address in `To:`, `Cc:` and `Bcc:`, without duplicates
 /// (compared ignoring case), in header order.
 ///
+/// Every address must be a plain `local@domain` without spaces, control characters or angle
+/// brackets; anything else (a quoted local part with a space included) is refused as a data
+/// error rather than guessed at.
+///
 /// - Important: Policies judge these addresses, not the display names or header text.
 ///   A `Bcc:` header is never transmitted; ``bccRecipients`` says who came from it so
 ///   each gets its own transaction.

@@ -164,6 +164,26 @@ import Testing
         }
     }
 
+    @Test func askingForAForbiddenProtectionIsRefused() async throws {
+        let scratch = try ScratchDirectory()
+        let forbid = try scratch.write(
+            "no-crypto.yaml",
+            """
+            postern-policy: 1
+            name: no-crypto
+            message:
+              encrypt: forbidden
+            """)
+        let evaluator = try PolicyEvaluator(policyFiles: [forbid])
+        let asked = await evaluator.evaluate(message: try Repository.sample("internal.eml"), requestedEncrypt: .smime)
+        #expect(asked.decision == .deny)
+        #expect(asked.violations.map(\.code) == [.formatNotAllowed])
+        #expect(asked.violations.first?.source == "\(forbid):4")
+        #expect(asked.protection.isEmpty)
+        let notAsked = await evaluator.evaluate(message: try Repository.sample("internal.eml"))
+        #expect(notAsked.isAllowed)
+    }
+
     @Test func aMessageOverTheSmallestMaxSizeIsRefused() async throws {
         let scratch = try ScratchDirectory()
         let small = try scratch.write(
