@@ -59,6 +59,7 @@ let package = Package(
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                "PosternMIME",
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -126,6 +127,21 @@ let package = Package(
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
         // Secrets, password sources and the configuration file.
         .testTarget(name: "PosternConfigTests", dependencies: ["Postern", "PosternPolicy"]),
+        // Example: a compliance table for a folder of .eml files under policy layers, without sending.
+        .executableTarget(
+            name: "ComplianceTable",
+            dependencies: ["Postern", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/ComplianceTable",
+            exclude: ["samples", "README.md"]
+        ),
+        // The facade's evaluate, over the shipped policies, and the example tool run as a subprocess.
+        .testTarget(
+            name: "PosternFacadeTests",
+            dependencies: [
+                "Postern", "PosternPolicy", "PosternMIME", "ComplianceTable",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
