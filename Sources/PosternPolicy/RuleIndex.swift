@@ -38,7 +38,10 @@ final class RuleIndex: Sendable {
             }
             let stated = [condition.server, condition.sender, condition.recipient, condition.recipientNot]
                 .filter { $0 != nil }.count
-            if let keys = Self.keys(condition.server?.value) {
+            // An address pattern never matches a host (the schema rejects it under `server`;
+            // a document built in code might not), so such a server list is not indexed.
+            let server = condition.server?.value
+            if let server, !server.globs.contains(where: \.isAddressPattern), let keys = Self.keys(server) {
                 file(Int32(rank), under: keys, .server)
             } else if let keys = Self.keys(condition.sender?.value) {
                 file(Int32(rank), under: keys, .sender)

@@ -97,6 +97,24 @@ import Testing
         #expect(applied > 100, "the random rules must actually apply")
     }
 
+    /// An address pattern under `server` (which only a document built in code can hold)
+    /// never matches a host, so the index must not take a key hit for a match.
+    @Test func addressPatternUnderServerNeverMatchesAHost() throws {
+        let parsed = try document(
+            headerYAML + "rules:\n  - name: r\n    when: { sender: \"*@example.org\" }\n    message: { sign: required }\n")
+        var condition = RuleCondition()
+        condition.server = Located(GlobList([try Glob.compile("*@example.org").get()]), at: parsed.location)
+        let rule = PolicyRule(
+            name: "r", location: parsed.location, condition: condition, requirements: parsed.rules[0].requirements)
+        let built = PolicyDocument(
+            name: parsed.name, file: parsed.file, description: nil, location: parsed.location,
+            requirements: parsed.requirements, rules: [rule])
+        let compiled = CompiledPolicy(layers: [built])
+        let context = SendContext(sender: "a@example.org", recipients: ["b@example.org"], server: "example.org")
+        #expect(compiled.resolve(context).requirements == compiled.resolveLinearly(context).requirements)
+        #expect(compiled.resolve(context).signLevel == .optional)
+    }
+
     /// The byte-level key walk yields exactly the string keys the index files patterns under.
     @Test(arguments: addresses)
     func byteKeysEqualStringKeys(address: String) {
