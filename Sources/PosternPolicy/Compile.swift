@@ -18,6 +18,11 @@ struct CompiledPart: Sendable {
     let defaulted: Set<PolicyField>
     /// The part's lattice element.
     let requirements: Requirements
+    /// `envelope.senders`, `recipients.allow` and `recipients.deny` as stated, kept apart
+    /// from `source` so the envelope checks read them without copying the whole statement.
+    let senders: GlobList?
+    let recipientsAllow: GlobList?
+    let recipientsDeny: GlobList?
 
     /// `FILE:LINE` for `field`, falling back to the part's own location.
     func source(of field: PolicyField) -> String {
@@ -85,7 +90,9 @@ public struct CompiledPolicy: Sendable {
             let top = CompiledPart(
                 name: document.name, policyName: document.name, file: document.file, isRule: false,
                 location: document.location, condition: nil, source: filled, defaulted: defaulted,
-                requirements: Requirements(stated: filled, rank: parts.count))
+                requirements: Requirements(stated: filled, rank: parts.count),
+                senders: filled.envelope.senders?.value, recipientsAllow: filled.envelope.recipientsAllow?.value,
+                recipientsDeny: filled.envelope.recipientsDeny?.value)
             base = base.meet(top.requirements)
             parts.append(top)
             for rule in document.rules {
@@ -94,7 +101,10 @@ public struct CompiledPolicy: Sendable {
                     CompiledPart(
                         name: rule.name, policyName: document.name, file: document.file, isRule: true,
                         location: rule.location, condition: rule.condition, source: rule.requirements, defaulted: [],
-                        requirements: Requirements(stated: rule.requirements, rank: parts.count)))
+                        requirements: Requirements(stated: rule.requirements, rank: parts.count),
+                        senders: rule.requirements.envelope.senders?.value,
+                        recipientsAllow: rule.requirements.envelope.recipientsAllow?.value,
+                        recipientsDeny: rule.requirements.envelope.recipientsDeny?.value))
             }
         }
         self.parts = parts
@@ -105,13 +115,34 @@ public struct CompiledPolicy: Sendable {
     }
 
     /// The requirements for one send: the layers' top levels met with every rule that applies.
+    ///
+    /// Matches rules through the index over the addresses' UTF-8 bytes and meets them in
+    /// place; it allocates only when a matching rule states pins or envelope lists.
     public func resolve(_ context: SendContext) -> ResolvedPolicy {
-        let host = context.serverHost
+        ResolvedPolicy(parts: parts, requirements: requirements(for: context), context: context)
+    }
+
+    /// The meet of the base with every rule that applies to the send.
+    func requirements(for context: SendContext) -> Requirements {
         var requirements = base
-        for rank in index.candidates(for: context, host: host) where parts[rank].applies(to: context, host: host) {
-            requirements = requirements.meet(parts[rank].requirements)
+        // Rules stating a rank set (pins, senders, recipients) are merged in after the loop,
+        // once per set, rather than by one array merge per rule.
+        var rankSetRules: [Int] = []
+        parts.withUnsafeBufferPointer { parts in
+            index.forEachApplicable(context, host: context.serverHost, parts: self.parts) { rank in
+                requirements.formMeetOfBounds(parts[rank].requirements)
+                if parts[rank].requirements.statesRankSets { rankSetRules.append(rank) }
+            }
         }
-        return ResolvedPolicy(parts: parts, requirements: requirements, context: context)
+        guard !rankSetRules.isEmpty else { return requirements }
+        func stating(_ set: KeyPath<Requirements, RankSet>) -> [Int] {
+            rankSetRules.filter { !parts[$0].requirements[keyPath: set].isEmpty }
+        }
+        requirements.pinParts = requirements.pinParts.adding(stating(\.pinParts))
+        requirements.senderParts = requirements.senderParts.adding(stating(\.senderParts))
+        requirements.recipientAllowParts = requirements.recipientAllowParts.adding(stating(\.recipientAllowParts))
+        requirements.recipientDenyParts = requirements.recipientDenyParts.adding(stating(\.recipientDenyParts))
+        return requirements
     }
 
     /// ``resolve(_:)`` by checking every rule, without the index (the reference the index is tested against).

@@ -154,7 +154,34 @@ extension ResolvedPolicy {
                     + (required.map { " (\(parts[$0].source(of: field)))" } ?? "")))
     }
 
+    /// Whether ``checkEnvelope(_:senderRequired:into:)`` finds anything: the same tests,
+    /// list by list rather than recipient by recipient, without building messages.
+    func envelopeMayViolate(senderRequired: Bool) -> Bool {
+        parts.withUnsafeBufferPointer { parts in
+            if let sender = context.sender {
+                for rank in requirements.senderParts.ranks {
+                    if let globs = parts[rank].senders, !globs.matches(address: sender) {
+                        return true
+                    }
+                }
+            } else if senderRequired && !requirements.senderParts.isEmpty {
+                return true
+            }
+            for rank in requirements.recipientAllowParts.ranks {
+                guard let globs = parts[rank].recipientsAllow else { continue }
+                for recipient in context.recipients where !globs.matches(address: recipient) { return true }
+            }
+            for rank in requirements.recipientDenyParts.ranks {
+                guard let globs = parts[rank].recipientsDeny else { continue }
+                for recipient in context.recipients where globs.matches(address: recipient) { return true }
+            }
+            return false
+        }
+    }
+
     func checkEnvelope(_ stage: Stage, senderRequired: Bool, into found: inout [Violation]) {
+        // The allow path stops here; the loop below keeps the violations in recipient order.
+        guard envelopeMayViolate(senderRequired: senderRequired) else { return }
         if let sender = context.sender {
             for rank in requirements.senderParts.ranks {
                 if let globs = parts[rank].source.envelope.senders?.value, !globs.matches(address: sender) {

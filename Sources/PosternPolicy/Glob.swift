@@ -14,6 +14,18 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     public let isAddressPattern: Bool
     /// True for `*`, which matches anything.
     let matchesEverything: Bool
+    /// The pattern's shape, for the common shapes that need no backtracking.
+    let shape: Shape
+
+    /// Pattern shapes matched without the general wildcard loop.
+    enum Shape: Sendable, Hashable {
+        /// No `*`: the subject must equal the pattern (ASCII case folded).
+        case literal
+        /// One leading `*` and no other: the subject must end with the rest.
+        case suffix
+        /// Anything else.
+        case general
+    }
 
     /// Compiles a pattern, or returns why it is malformed.
     public static func compile(_ pattern: String) -> Result<Glob, GlobError> {
@@ -26,6 +38,14 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         bytes = pattern.utf8.map(asciiLower)
         isAddressPattern = pattern.contains("@")
         matchesEverything = pattern.utf8.allSatisfy { $0 == 0x2A }
+        let stars = pattern.utf8.filter { $0 == 0x2A }.count
+        if stars == 0 {
+            shape = .literal
+        } else if stars == 1 && pattern.utf8.first == 0x2A {
+            shape = .suffix
+        } else {
+            shape = .general
+        }
     }
 
     /// `pattern`.
@@ -34,11 +54,16 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// Matches an address (`user@host`); a domain pattern compares against the domain part.
     public func matches(address: String) -> Bool {
         if matchesEverything { return true }
-        return withBytes(of: address) { subject in
-            if isAddressPattern { return wildcardMatch(subject, from: 0) }
-            guard let at = subject.lastIndex(of: 0x40) else { return false }
-            return wildcardMatch(subject, from: at + 1)
-        }
+        return withBytes(of: address) { matches(addressBytes: $0) }
+    }
+
+    /// ``matches(address:)`` over the address's UTF-8 bytes.
+    @inline(__always)
+    func matches(addressBytes subject: UnsafeBufferPointer<UInt8>) -> Bool {
+        if matchesEverything { return true }
+        if isAddressPattern { return wildcardMatch(subject, from: 0) }
+        guard let at = subject.lastIndex(of: 0x40) else { return false }
+        return wildcardMatch(subject, from: at + 1)
     }
 
     /// Matches a server host name; address patterns never match a host.
@@ -50,6 +75,14 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     private func wildcardMatch(_ subject: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
         bytes.withUnsafeBufferPointer { pattern in
+            switch shape {
+            case .literal:
+                return subject.count - start == pattern.count && Self.tailMatches(pattern, from: 0, subject)
+            case .suffix:
+                return subject.count - start >= pattern.count - 1 && Self.tailMatches(pattern, from: 1, subject)
+            case .general:
+                break
+            }
             var patternIndex = 0
             var subjectIndex = start
             var starIndex = -1
@@ -74,6 +107,21 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             while patternIndex < pattern.count, pattern[patternIndex] == 0x2A { patternIndex += 1 }
             return patternIndex == pattern.count
         }
+    }
+
+    /// Whether `subject` ends with `pattern[from...]`, folding the subject's ASCII case.
+    @inline(__always)
+    private static func tailMatches(
+        _ pattern: UnsafeBufferPointer<UInt8>, from start: Int, _ subject: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        var patternIndex = pattern.count
+        var subjectIndex = subject.count
+        while patternIndex > start {
+            patternIndex -= 1
+            subjectIndex -= 1
+            if pattern[patternIndex] != asciiLower(subject[subjectIndex]) { return false }
+        }
+        return true
     }
 
     private static func problem(in pattern: String) -> String? {
@@ -138,8 +186,10 @@ public struct GlobList: Sendable, Hashable {
 
     /// True when any glob matches the address.
     public func matches(address: String) -> Bool {
-        for glob in globs where glob.matches(address: address) { return true }
-        return false
+        withBytes(of: address) { subject in
+            for glob in globs where glob.matches(addressBytes: subject) { return true }
+            return false
+        }
     }
 
     /// True when any glob matches the host.

@@ -221,6 +221,28 @@ struct RankSet: Hashable, Sendable {
 
     init(_ rank: Int) { ranks = [rank] }
 
+    /// This set with `added` (ascending) merged in: the meet with each one-rank set, built
+    /// with one allocation however many ranks are added.
+    func adding(_ added: [Int]) -> RankSet {
+        if added.isEmpty { return self }
+        var merged: [Int] = []
+        merged.reserveCapacity(ranks.count + added.count)
+        var left = 0
+        var right = 0
+        while left < ranks.count || right < added.count {
+            let next: Int
+            if right == added.count || (left < ranks.count && ranks[left] <= added[right]) {
+                next = ranks[left]
+                left += 1
+            } else {
+                next = added[right]
+                right += 1
+            }
+            if merged.last != next { merged.append(next) }
+        }
+        return RankSet(ranks: merged)
+    }
+
     var isEmpty: Bool { ranks.isEmpty }
 
     func meet(_ other: RankSet) -> RankSet {

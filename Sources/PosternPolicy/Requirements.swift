@@ -32,25 +32,36 @@ struct Requirements: Hashable, Sendable {
 
     /// Tighten-only combination.
     func meet(_ other: Requirements) -> Requirements {
-        var result = Requirements()
-        result.security = security.meet(other.security)
-        result.minTLS = minTLS.meet(other.minTLS)
-        result.certificate = certificate.meet(other.certificate)
+        var result = self
+        result.formMeetOfBounds(other)
         result.pinParts = pinParts.meet(other.pinParts)
-        result.requirePin = requirePin.meet(other.requirePin)
-        result.authMechanisms = authMechanisms.meet(other.authMechanisms)
-        result.overPlaintext = overPlaintext.meet(other.overPlaintext)
-        result.sign = sign.meet(other.sign)
-        result.encrypt = encrypt.meet(other.encrypt)
-        result.formats = formats.meet(other.formats)
-        result.smimeCiphers = smimeCiphers.meet(other.smimeCiphers)
-        result.smimeDigests = smimeDigests.meet(other.smimeDigests)
-        result.minRSABits = minRSABits.meet(other.minRSABits)
-        result.maxSize = maxSize.meet(other.maxSize)
         result.senderParts = senderParts.meet(other.senderParts)
         result.recipientAllowParts = recipientAllowParts.meet(other.recipientAllowParts)
         result.recipientDenyParts = recipientDenyParts.meet(other.recipientDenyParts)
         return result
+    }
+
+    /// The meet of every field except the rank sets (pins, senders, recipients), in place.
+    /// Touches no array, so it neither allocates nor retains.
+    mutating func formMeetOfBounds(_ other: Requirements) {
+        security = security.meet(other.security)
+        minTLS = minTLS.meet(other.minTLS)
+        certificate = certificate.meet(other.certificate)
+        requirePin = requirePin.meet(other.requirePin)
+        authMechanisms = authMechanisms.meet(other.authMechanisms)
+        overPlaintext = overPlaintext.meet(other.overPlaintext)
+        sign = sign.meet(other.sign)
+        encrypt = encrypt.meet(other.encrypt)
+        formats = formats.meet(other.formats)
+        smimeCiphers = smimeCiphers.meet(other.smimeCiphers)
+        smimeDigests = smimeDigests.meet(other.smimeDigests)
+        minRSABits = minRSABits.meet(other.minRSABits)
+        maxSize = maxSize.meet(other.maxSize)
+    }
+
+    /// Whether any rank set (pins, senders, recipients) is non-empty.
+    var statesRankSets: Bool {
+        !pinParts.isEmpty || !senderParts.isEmpty || !recipientAllowParts.isEmpty || !recipientDenyParts.isEmpty
     }
 
     /// What a document's top level or a rule states, tagged with its rank.
