@@ -58,6 +58,9 @@ let package = Package(
             dependencies: [
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
+                "PosternMIME",
+                "PosternSMIME",
+                "PosternOpenPGP",
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -123,6 +126,11 @@ let package = Package(
         // The only Swift code that touches libcrypto.
         .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
+        // seal end to end: policy decision, S/MIME and OpenPGP protection checked with openssl and gpg.
+        .testTarget(
+            name: "PosternSealTests",
+            dependencies: ["Postern", "PosternPolicy", "PosternMIME", "PosternTestSupport"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
