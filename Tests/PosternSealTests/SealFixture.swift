@@ -154,3 +154,9 @@ extension Array where Element == UInt8 {
         return String(text[..<end.lowerBound])
     }
 }
+
+enum PolicyLoaderHelper {
+    static func policy(_ yaml: String) throws -> CompiledPolicy {
+        CompiledPolicy(layers: [try PolicyLoader.parse(Array(yaml.utf8), file: "test.yaml")])
+    }
+}

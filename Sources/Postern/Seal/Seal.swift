@@ -49,6 +49,28 @@ struct SealPipeline {
             return failure(
                 .usage, "--sign \(sign.rawValue) and --encrypt \(encrypt.rawValue) differ: one message has one format")
         }
+        if case .file(let path) = request.input, request.outputFile != nil {
+            do {
+                if let source = try StreamingSource.open(path) {
+                    let envelope = try SealEnvelope.make(
+                        message: source.message, sender: request.sender, recipients: request.recipients)
+                    if envelope.hasControlCharacters {
+                        return failure(.dataErr, "an envelope address holds CR, LF or NUL")
+                    }
+                    return decideAndProtect(
+                        message: source.message, inputSize: source.size, envelope: envelope, streaming: source)
+                }
+            } catch let error as MIMEError {
+                return failure(.dataErr, "malformed message: \(error)")
+            } catch {
+                // Unreadable: the in-memory path reports it (66).
+            }
+        }
+        return runInMemory()
+    }
+
+    /// Reads and parses the whole message, then decides and protects.
+    private func runInMemory() -> SealOutcome {
         let bytes: [UInt8]
         switch SealInputReader.read(request.input) {
         case .success(let read): bytes = read
@@ -67,10 +89,12 @@ struct SealPipeline {
         if envelope.hasControlCharacters {
             return failure(.dataErr, "an envelope address holds CR, LF or NUL")
         }
-        return decideAndProtect(message: message, inputSize: bytes.count, envelope: envelope)
+        return decideAndProtect(message: message, inputSize: bytes.count, envelope: envelope, streaming: nil)
     }
 
-    private func decideAndProtect(message: Message, inputSize: Int, envelope: SealEnvelope) -> SealOutcome {
+    private func decideAndProtect(
+        message: Message, inputSize: Int, envelope: SealEnvelope, streaming: StreamingSource?
+    ) -> SealOutcome {
         let context = SendContext(sender: envelope.sender, recipients: envelope.recipients, server: request.server)
         let resolved = request.policy.resolve(context)
         let policySection = Report.Policy(
@@ -141,6 +165,14 @@ struct SealPipeline {
             return denied(violations, policy: policySection, plan: plan)
         }
 
+        if let streaming, let outputFile = request.outputFile {
+            // Unprotected output re-serialises the message: that is the in-memory path's job.
+            guard plan.format != nil else { return runInMemory() }
+            return protectStreaming(
+                streaming, outputFile: outputFile, plan: plan, envelope: envelope, smime: smime, pgp: pgp,
+                algorithms: algorithms, resolved: resolved, policy: policySection)
+        }
+
         let copies: ProtectedCopies
         do {
             copies = try SealProtector.protect(
@@ -161,6 +193,55 @@ struct SealPipeline {
         return SealOutputWriter.finish(
             copies, envelope: envelope, plan: plan, algorithms: algorithms, outputFile: request.outputFile,
             policy: policySection)
+    }
+
+    private func protectStreaming(
+        _ source: StreamingSource, outputFile: String, plan: ProtectionPlan, envelope: SealEnvelope,
+        smime: SMIMESealKeys?, pgp: PGPSealKeys?, algorithms: SealAlgorithms, resolved: ResolvedPolicy,
+        policy: Report.Policy
+    ) -> SealOutcome {
+        let protector = StreamingProtector(
+            source: source, plan: plan, envelope: envelope, smime: smime, pgp: pgp, algorithms: algorithms)
+        let sealed: (main: StreamingProtector.Copy, blind: [StreamingProtector.Copy?])
+        do {
+            sealed = try protector.protect(outputFile: outputFile)
+        } catch let error as MIMEError {
+            return failure(.dataErr, "malformed message: \(error)", policy: policy)
+        } catch let error as SMIMEError where error.code == .nonCanonicalContent {
+            return failure(.dataErr, "malformed message: \(error)", policy: policy)
+        } catch {
+            return failure(.unavailable, "protection failed: \(error)", policy: policy)
+        }
+        var pairs = [(temporary: sealed.main.temporary, final: outputFile)]
+        for (index, copy) in sealed.blind.enumerated() {
+            if let copy { pairs.append((copy.temporary, SealOutputWriter.bccFile(for: outputFile, index: index))) }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: sealed.main.temporary)[.size] as? NSNumber)
+            .flatMap { $0?.uint64Value }
+        var sizeFacts = Facts()
+        sizeFacts.messageSize = size
+        if case .deny(let found) = resolved.evaluate(.data, facts: sizeFacts) {
+            for pair in pairs { try? FileManager.default.removeItem(atPath: pair.temporary) }
+            return denied(found.map(Report.Violation.init), policy: policy, plan: plan)
+        }
+        do {
+            try AtomicFiles.commit(pairs)
+        } catch {
+            let report = Report(
+                verb: Self.verb, exitCode: SealOutputWriter.cannotCreate, decision: .error, policy: policy,
+                error: "\(error)")
+            return SealOutcome(report: report, summary: "postern seal: nothing written: \(error)")
+        }
+        let main = SealedCopy(
+            envelopeRecipients: envelope.visible, encryptedTo: sealed.main.encryptedTo, content: .file(outputFile))
+        let blind = envelope.blind.enumerated().map { index, address in
+            let copy = index < sealed.blind.count ? sealed.blind[index] : nil
+            return SealedCopy(
+                envelopeRecipients: [address], encryptedTo: copy?.encryptedTo ?? [],
+                content: copy == nil ? .file(outputFile) : .file(SealOutputWriter.bccFile(for: outputFile, index: index)))
+        }
+        return SealOutputWriter.outcome(
+            main: main, blind: blind, envelope: envelope, plan: plan, algorithms: algorithms, policy: policy)
     }
 
     private func denied(_ violations: [Report.Violation], policy: Report.Policy, plan: ProtectionPlan) -> SealOutcome {

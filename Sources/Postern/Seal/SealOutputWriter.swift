@@ -38,6 +38,14 @@ enum SealOutputWriter {
         let blind = zip(envelope.blind, zip(copies.blind, blindContents)).map { address, pair in
             SealedCopy(envelopeRecipients: [address], encryptedTo: pair.0.encryptedTo, content: pair.1)
         }
+        return outcome(main: main, blind: blind, envelope: envelope, plan: plan, algorithms: algorithms, policy: policy)
+    }
+
+    /// The successful outcome for copies already in place.
+    static func outcome(
+        main: SealedCopy, blind: [SealedCopy], envelope: SealEnvelope, plan: ProtectionPlan,
+        algorithms: SealAlgorithms, policy: Report.Policy
+    ) -> SealOutcome {
         let protection = Report.Protection(
             signed: plan.sign?.rawValue, encrypted: plan.encrypt?.rawValue,
             recipients: plan.encrypt != nil ? envelope.recipients : nil)
@@ -90,6 +98,28 @@ enum AtomicFiles {
 
     /// Writes each file to a temporary name in its directory, then renames them all.
     /// On any failure every temporary (and every file already renamed) is removed.
+    /// A fresh temporary name in the directory of `path`.
+    static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).postern-\(UUID().uuidString.prefix(8))").path
+    }
+
+    /// Renames each temporary onto its final name; on failure removes every temporary
+    /// and every file already renamed, so either all appear or none.
+    static func commit(_ pairs: [(temporary: String, final: String)]) throws {
+        var renamed: [String] = []
+        for (temporary, final) in pairs {
+            guard rename(temporary, final) == 0 else {
+                let reason = String(cString: strerror(errno))
+                for (temporary, _) in pairs { try? FileManager.default.removeItem(atPath: temporary) }
+                for final in renamed { try? FileManager.default.removeItem(atPath: final) }
+                throw WriteError(description: "\(final): cannot be written (\(reason))")
+            }
+            renamed.append(final)
+        }
+    }
+
     static func write(_ files: [(path: String, bytes: [UInt8])]) throws {
         var temporaries: [(temporary: String, final: String)] = []
         var renamed: [String] = []
