@@ -129,7 +129,7 @@ let package = Package(
         // seal end to end: policy decision, S/MIME and OpenPGP protection checked with openssl and gpg.
         .testTarget(
             name: "PosternSealTests",
-            dependencies: ["Postern", "PosternPolicy", "PosternMIME", "PosternTestSupport"]
+            dependencies: ["Postern", "PosternPolicy", "PosternMIME", "PosternTestSupport", "postern"]
         ),
     ],
     swiftLanguageModes: [.v6]
