@@ -51,7 +51,7 @@ let package = Package(
         ),
         // PGP/MIME (RFC 3156) sign / encrypt / verify / decrypt and key selection. The only GPGME user.
         .target(name: "PosternOpenPGP", dependencies: ["CGPGME"]),
-        .testTarget(name: "PosternOpenPGPTests", dependencies: ["PosternOpenPGP"]),
+        .testTarget(name: "PosternOpenPGPTests", dependencies: ["PosternOpenPGP", "PosternTestSupport"]),
         // The facade a compliance tool embeds; for now the report and exit-status types.
         .target(
             name: "Postern",
@@ -125,7 +125,7 @@ let package = Package(
         // S/MIME: CMS sign / encrypt / verify / decrypt and recipient certificate selection.
         // The only Swift code that touches libcrypto.
         .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
-        .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
+        .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME", "PosternTestSupport"]),
         // seal end to end: policy decision, S/MIME and OpenPGP protection checked with openssl and gpg.
         .testTarget(
             name: "PosternSealTests",

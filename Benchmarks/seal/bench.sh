@@ -47,7 +47,9 @@ make_message() {
 measure() {
     local best_wall="" best_rss=0 line wall rss
     for _ in $(seq "$runs"); do
-        line=$( { /usr/bin/time -f '%e %M' bash -c "$1" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -o "$work/time" -f '%e %M' bash -c "$1" >/dev/null 2>"$work/stderr" ||
+            { echo "failed: $1" >&2; cat "$work/stderr" >&2; exit 1; }
+        line=$(tail -1 "$work/time")
         wall=${line% *}; rss=${line#* }
         if [[ -z "$best_wall" ]] || awk "BEGIN{exit !($wall < $best_wall)}"; then best_wall=$wall; fi
         ((rss > best_rss)) && best_rss=$rss
@@ -75,4 +77,5 @@ for size in $sizes; do
             "$rw" "$(echo "$rr/1024" | bc -l)" "$(echo "$pw/($rw+0.0001)" | bc -l)" "$(echo "$pr/$rr" | bc -l)"
     done
 done
+echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"

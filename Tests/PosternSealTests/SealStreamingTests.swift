@@ -82,6 +82,26 @@ import Testing
         }
     }
 
+    @Test func largeMessageNeedingReEncodingFallsBackToMemoryAndStillVerifies() async throws {
+        try await SealFixture.with { fixture in
+            // 8-bit text and a 3000-octet line deep in the body: found only while streaming.
+            let message = Self.bigMessage().replacingOccurrences(
+                of: "--part--", with: "--part\nContent-Type: text/plain; charset=utf-8\n\nCaf\u{e9} "
+                    + String(repeating: "x", count: 3000) + "\n--part--")
+            let input = try fixture.write("big8.eml", Array(message.utf8))
+            let output = fixture.path("big8-sealed.eml")
+            let request = SealRequest(input: .file(input), outputFile: output, sign: .smime, keys: fixture.keys)
+            let outcome = await seal(request, logger: .init(label: "t"))
+            #expect(outcome.exitStatus == .ok, "\(outcome.summary)")
+            let sealed = try outcome.mainBytes()
+            #expect(sealed.allSatisfy { $0 < 0x80 })
+            let content = try #require(try fixture.smimeVerify(sealed))
+            #expect(content.text.contains("quoted-printable"))
+            let names = try FileManager.default.contentsOfDirectory(atPath: fixture.pki.directory.path)
+            #expect(names.filter { $0.contains("big8-sealed") } == ["big8-sealed.eml"])
+        }
+    }
+
     @Test func largeMessageDeniedLeavesNoFile() async throws {
         try await SealFixture.with { fixture in
             let input = try fixture.write("big.eml", Array(Self.bigMessage().utf8))

@@ -205,6 +205,9 @@ struct SealPipeline {
         let sealed: (main: StreamingProtector.Copy, blind: [StreamingProtector.Copy?])
         do {
             sealed = try protector.protect(outputFile: outputFile)
+        } catch is StreamingSource.NotStreamable {
+            logger.debug("postern seal: the body needs re-encoding; sealing in memory")
+            return runInMemory()
         } catch let error as MIMEError {
             return failure(.dataErr, "malformed message: \(error)", policy: policy)
         } catch let error as SMIMEError where error.code == .nonCanonicalContent {

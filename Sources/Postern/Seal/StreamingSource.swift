@@ -23,7 +23,8 @@ struct StreamingSource {
     let bodyStart: Int
 
     /// A streaming source for `path`, or `nil` when the in-memory path must be used
-    /// (small file, header section not found, body not canonical 7-bit).
+    /// (small file, header section not found). Whether the body is canonical 7-bit is
+    /// found out while sealing (``NotStreamable``).
     ///
     /// - Throws: ``MIMEError`` for a malformed header section.
     static func open(_ path: String, options: ParseOptions = ParseOptions()) throws -> StreamingSource? {
@@ -36,32 +37,30 @@ struct StreamingSource {
         let prefix = [UInt8]((try? handle.read(upToCount: options.limits.maxHeaderBytes + 4096)) ?? Data())
         let section = try HeaderSection(parsing: prefix, options: options)
         guard let bodyStart = section.bodyStart else { return nil }
-        let source = StreamingSource(
+        return StreamingSource(
             path: path, size: size, message: Message(entity: MIMEEntity(headers: section.headers, body: .leaf([]))),
             bodyStart: bodyStart)
-        var normalizer = CRLFNormalizer()
-        var scratch: [UInt8] = []
-        try source.forEachRawBodyChunk { chunk in
-            scratch.removeAll(keepingCapacity: true)
-            normalizer.normalize(chunk, into: &scratch)
-        }
-        normalizer.finish(into: &scratch)
-        guard normalizer.longestLine <= MessageWriter.maxLineLength, !normalizer.sawEightBitOrNUL else { return nil }
-        return source
     }
 
+    /// The body turned out not to be canonical 7-bit: seal it in memory instead.
+    struct NotStreamable: Error {}
+
     /// Passes the body, line endings made CRLF, in chunks.
+    ///
+    /// - Throws: ``NotStreamable`` as soon as an 8-bit or NUL octet or a line over 998
+    ///   octets shows up (the caller discards what it wrote and takes the in-memory path,
+    ///   which re-encodes); checking while sealing spares a separate pass over the file.
     func forEachCanonicalBodyChunk(_ body: ([UInt8]) throws -> Void) throws {
-        var normalizer = CRLFNormalizer()
+        var normalizer = ChunkCanonicalizer()
         var buffer: [UInt8] = []
         try forEachRawBodyChunk { chunk in
             buffer.removeAll(keepingCapacity: true)
-            normalizer.normalize(chunk, into: &buffer)
+            chunk.withUnsafeBytes { normalizer.normalize($0, into: &buffer) }
+            guard normalizer.longestSoFar <= MessageWriter.maxLineLength, !normalizer.sawEightBitOrNUL else {
+                throw NotStreamable()
+            }
             try body(buffer)
         }
-        buffer.removeAll(keepingCapacity: true)
-        normalizer.finish(into: &buffer)
-        if !buffer.isEmpty { try body(buffer) }
     }
 
     private func forEachRawBodyChunk(_ body: (Data) throws -> Void) throws {
