@@ -22,6 +22,7 @@ public struct HeaderSection: Hashable, Sendable {
     }
 
     private static func endsWithBlankLine(_ bytes: [UInt8]) -> Bool {
-        bytes.suffix(2) == [0x0A, 0x0A] || bytes.suffix(4) == [0x0D, 0x0A, 0x0D, 0x0A] || bytes.suffix(2) == [0x0D, 0x0D]
+        bytes.suffix(2) == [0x0A, 0x0A] || bytes.suffix(4) == [0x0D, 0x0A, 0x0D, 0x0A]
+            || bytes.suffix(2) == [0x0D, 0x0D]
     }
 }

@@ -7,7 +7,8 @@ import Testing
     static func executable() throws -> String {
         var candidates: [String] = []
         if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("postern").path)
+            candidates.append(
+                URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("postern").path)
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -88,7 +89,8 @@ import Testing
 
     @Test func missingInputIs66AndMalformedIs65() async throws {
         try await SealFixture.with { fixture in
-            let missing = try run(["--sign", "smime"] + smimeKeys(fixture) + [fixture.path("nope.eml")], fixture: fixture)
+            let missing = try run(
+                ["--sign", "smime"] + smimeKeys(fixture) + [fixture.path("nope.eml")], fixture: fixture)
             #expect(missing.status == 66)
             let bad = try fixture.write("bad.eml", Array("From: a@example.test\nbroken header line\n\nx\n".utf8))
             let malformed = try run(["--sign", "smime"] + smimeKeys(fixture) + [bad], fixture: fixture)

@@ -70,7 +70,10 @@ import Testing
             let message = letter.replacingOccurrences(of: "To: bob@example.test", with: "To: dave@example.test")
             let outcome = try await fixture.seal(message, encrypt: .openpgp)
             #expect(outcome.exitStatus == .noPerm)
-            #expect(outcome.report.violations.contains { $0.code == "recipient-key-missing" && $0.message.contains("dave@example.test") })
+            #expect(
+                outcome.report.violations.contains {
+                    $0.code == "recipient-key-missing" && $0.message.contains("dave@example.test")
+                })
             #expect(outcome.main == nil)
         }
     }

@@ -20,7 +20,9 @@ let letter = """
         try await SealFixture.with { fixture in
             let outcome = try await fixture.seal(letter, sign: .smime, encrypt: .smime)
             #expect(outcome.exitStatus == .ok)
-            #expect(outcome.report.protection == Report.Protection(signed: "smime", encrypted: "smime", recipients: ["bob@example.test"]))
+            #expect(
+                outcome.report.protection
+                    == Report.Protection(signed: "smime", encrypted: "smime", recipients: ["bob@example.test"]))
             let sealed = try outcome.mainBytes()
             #expect(sealed.headerSection.contains("Subject: [...]"))
             #expect(!sealed.text.contains("Secret plans"))
@@ -153,7 +155,8 @@ let letter = """
 
     @Test func malformedMessageIsADataErrorWithALocation() async throws {
         try await SealFixture.with { fixture in
-            let outcome = try await fixture.seal("From: alice@example.test\r\nNo colon here\r\n\r\nbody\r\n", sign: .smime)
+            let outcome = try await fixture.seal(
+                "From: alice@example.test\r\nNo colon here\r\n\r\nbody\r\n", sign: .smime)
             #expect(outcome.exitStatus == .dataErr)
             #expect(outcome.report.error?.contains("line 2") == true)
         }

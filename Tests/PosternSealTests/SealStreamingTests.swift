@@ -1,6 +1,6 @@
 import Foundation
-import PosternPolicy
 import Postern
+import PosternPolicy
 import PosternTestSupport
 import Testing
 
@@ -86,7 +86,8 @@ import Testing
         try await SealFixture.with { fixture in
             // 8-bit text and a 3000-octet line deep in the body: found only while streaming.
             let message = Self.bigMessage().replacingOccurrences(
-                of: "--part--", with: "--part\nContent-Type: text/plain; charset=utf-8\n\nCaf\u{e9} "
+                of: "--part--",
+                with: "--part\nContent-Type: text/plain; charset=utf-8\n\nCaf\u{e9} "
                     + String(repeating: "x", count: 3000) + "\n--part--")
             let input = try fixture.write("big8.eml", Array(message.utf8))
             let output = fixture.path("big8-sealed.eml")

@@ -47,7 +47,8 @@ struct PGPSealKeys: SealFormatKeys {
             }
         } catch {
             keys.findings = recipients.map {
-                SealKeyFinding(code: SealKeyFinding.missing, address: $0, reason: "the keyring cannot be read: \(error)")
+                SealKeyFinding(
+                    code: SealKeyFinding.missing, address: $0, reason: "the keyring cannot be read: \(error)")
             }
         }
         if keys.senderKey == nil, let signer = keys.signer, signer.canEncrypt {

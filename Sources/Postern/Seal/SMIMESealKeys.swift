@@ -80,7 +80,8 @@ struct SMIMESealKeys: SealFormatKeys {
         } catch {
             keys.findings = recipients.map {
                 SealKeyFinding(
-                    code: SealKeyFinding.missing, address: $0, reason: "the certificate directory cannot be read: \(error)")
+                    code: SealKeyFinding.missing, address: $0,
+                    reason: "the certificate directory cannot be read: \(error)")
             }
         }
         return keys

@@ -125,7 +125,9 @@ struct SealPipeline {
         let plan = ProtectionPlan.decide(
             requestedSign: request.sign, requestedEncrypt: request.encrypt, signLevel: resolved.signLevel,
             encryptLevel: resolved.encryptLevel, allowedFormats: resolved.allowedFormats,
-            hasAllKeys: { format, signing, encrypting in keys(format).isComplete(signing: signing, encrypting: encrypting) })
+            hasAllKeys: { format, signing, encrypting in
+                keys(format).isComplete(signing: signing, encrypting: encrypting)
+            })
         let formatKeys = plan.format.map { keys($0) }
         logger.debug(
             "postern seal: sign \(plan.sign?.rawValue ?? "no") encrypt \(plan.encrypt?.rawValue ?? "no") for \(envelope.recipients.count) recipient(s), \(envelope.blind.count) blind"
@@ -159,7 +161,9 @@ struct SealPipeline {
             violations.append(
                 Report.Violation(
                     code: "recipient-key-missing", stage: "protection", rule: nil, source: nil,
-                    message: "every recipient is Bcc and the sender has no OpenPGP key: the main copy has no one to be encrypted to"))
+                    message:
+                        "every recipient is Bcc and the sender has no OpenPGP key: the main copy has no one to be encrypted to"
+                ))
         }
         guard violations.isEmpty, let algorithms else {
             return denied(violations, policy: policySection, plan: plan)
@@ -241,7 +245,8 @@ struct SealPipeline {
             let copy = index < sealed.blind.count ? sealed.blind[index] : nil
             return SealedCopy(
                 envelopeRecipients: [address], encryptedTo: copy?.encryptedTo ?? [],
-                content: copy == nil ? .file(outputFile) : .file(SealOutputWriter.bccFile(for: outputFile, index: index)))
+                content: copy == nil
+                    ? .file(outputFile) : .file(SealOutputWriter.bccFile(for: outputFile, index: index)))
         }
         return SealOutputWriter.outcome(
             main: main, blind: blind, envelope: envelope, plan: plan, algorithms: algorithms, policy: policy)

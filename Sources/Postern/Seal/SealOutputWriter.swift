@@ -73,7 +73,9 @@ enum SealOutputWriter {
             )
         }
         var text = "postern seal: "
-        text += sentences.isEmpty ? "no protection required or requested; Bcc removed" : sentences.joined(separator: " and ")
+        text +=
+            sentences.isEmpty
+            ? "no protection required or requested; Bcc removed" : sentences.joined(separator: " and ")
         if !blind.isEmpty {
             if plan.encrypt != nil {
                 let places = blind.map { copy -> String in
@@ -81,9 +83,11 @@ enum SealOutputWriter {
                     if case .file(let path) = copy.content { return "\(address) in \(path)" }
                     return address
                 }
-                text += "; \(blind.count) separate Bcc cop\(blind.count == 1 ? "y" : "ies") (\(places.joined(separator: ", ")))"
+                text +=
+                    "; \(blind.count) separate Bcc cop\(blind.count == 1 ? "y" : "ies") (\(places.joined(separator: ", ")))"
             } else {
-                text += "; \(blind.count) Bcc recipient\(blind.count == 1 ? "" : "s") get the same copy in separate transactions"
+                text +=
+                    "; \(blind.count) Bcc recipient\(blind.count == 1 ? "" : "s") get the same copy in separate transactions"
             }
         }
         return text + "."

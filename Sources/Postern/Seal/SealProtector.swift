@@ -1,7 +1,7 @@
 import PosternMIME
 import PosternOpenPGP
-import PosternSMIME
 import PosternPolicy
+import PosternSMIME
 
 /// The protected octets of one seal: the main copy and one per blind recipient.
 struct ProtectedCopies {
@@ -55,7 +55,10 @@ enum SealProtector {
             func sealed(for recipients: [String]) throws -> (bytes: [UInt8], encryptedTo: [String]) {
                 let certificates = smime.encryptionCertificates(for: recipients)
                 let encrypted = try SMIME.encrypt(payload, to: certificates, options: options)
-                return (outer + encrypted, addresses(recipients, sender: envelope.sender, self: smime.senderCertificate != nil))
+                return (
+                    outer + encrypted,
+                    addresses(recipients, sender: envelope.sender, self: smime.senderCertificate != nil)
+                )
             }
             let main = try sealed(for: envelope.visible)
             let blind = try envelope.blind.map { address -> ([UInt8]?, [String]) in
@@ -72,7 +75,8 @@ enum SealProtector {
                 guard let signer else { throw SealInternalError("no OpenPGP signer") }
                 let entity = try pgp.keyring.sign(inner: inner, boundary: boundaries.nextBoundary(), signer: signer)
                 return ProtectedCopies(
-                    main: outer + entity.serialized(), mainEncryptedTo: [], blind: envelope.blind.map { _ in (nil, []) })
+                    main: outer + entity.serialized(), mainEncryptedTo: [], blind: envelope.blind.map { _ in (nil, []) }
+                )
             }
             func sealed(for recipients: [String]) throws -> (bytes: [UInt8], encryptedTo: [String]) {
                 let keys = pgp.keys(for: recipients)
@@ -84,7 +88,10 @@ enum SealProtector {
                 let entity = try pgp.keyring.encrypt(
                     inner: inner, boundary: boundaries.nextBoundary(), recipients: keys, encryptToSelf: selfKey,
                     signer: signer)
-                return (outer + entity.serialized(), addresses(recipients, sender: envelope.sender, self: pgp.senderKey != nil))
+                return (
+                    outer + entity.serialized(),
+                    addresses(recipients, sender: envelope.sender, self: pgp.senderKey != nil)
+                )
             }
             let main = try sealed(for: envelope.visible)
             let blind = try envelope.blind.map { address -> ([UInt8]?, [String]) in

@@ -25,6 +25,8 @@ struct SealCommand: ReportingCommand {
             one message. When it is not encrypted, every Bcc recipient gets the same \
             bytes in its own transaction, so only the one copy is written.
 
+            Large messages: a message of 4 MiB or more given as FILE with --output is             streamed from file to file in bounded memory; from stdin it is read whole.
+
             Text mode: the protected message on stdout (or in --output), a one-paragraph \
             decision summary on stderr. --format json: the report on stdout (needs --output).
             """
@@ -33,7 +35,11 @@ struct SealCommand: ReportingCommand {
     @Argument(help: ArgumentHelp("The RFC 5322 message; '-' or absent for stdin.", valueName: "file"))
     var input: String?
 
-    @Option(name: .customLong("output"), help: ArgumentHelp("Write the protected message here instead of stdout (Bcc copies of an encrypted message: FILE.bcc-N).", valueName: "file"))
+    @Option(
+        name: .customLong("output"),
+        help: ArgumentHelp(
+            "Write the protected message here instead of stdout (Bcc copies of an encrypted message: FILE.bcc-N).",
+            valueName: "file"))
     var outputFile: String?
 
     @OptionGroup(title: "Envelope") var envelope: EnvelopeOptions
@@ -43,7 +49,9 @@ struct SealCommand: ReportingCommand {
     @OptionGroup(title: "Protection") var protection: ProtectionOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Extra trust anchors (PEM) for S/MIME certificate chains, added to the system store.", valueName: "pem"))
+    @Option(
+        help: ArgumentHelp(
+            "Extra trust anchors (PEM) for S/MIME certificate chains, added to the system store.", valueName: "pem"))
     var caFile: String?
 
     @Flag(help: "Use RSAES-OAEP (SHA-256) instead of PKCS#1 v1.5 for S/MIME RSA key transport.")
@@ -72,7 +80,8 @@ struct SealCommand: ReportingCommand {
         case .failure(let failure):
             let lines = failure.diagnostics.map(\.description)
             let report = Report(
-                verb: "seal", exitCode: failure.status, policy: Report.Policy(layers: layers.displayNames, effective: nil),
+                verb: "seal", exitCode: failure.status,
+                policy: Report.Policy(layers: layers.displayNames, effective: nil),
                 error: lines.joined(separator: "\n"))
             return CommandResult(report: report, diagnostics: lines + ["postern seal: the policy cannot be used"])
         }
