@@ -25,7 +25,8 @@ struct SealCommand: ReportingCommand {
             one message. When it is not encrypted, every Bcc recipient gets the same \
             bytes in its own transaction, so only the one copy is written.
 
-            Large messages: a message of 4 MiB or more given as FILE with --output is             streamed from file to file in bounded memory; from stdin it is read whole.
+            Large messages: a message of 4 MiB or more is streamed from file to file in \
+            bounded memory when --output is given (from stdin through a private temporary file).
 
             Text mode: the protected message on stdout (or in --output), a one-paragraph \
             decision summary on stderr. --format json: the report on stdout (needs --output).
@@ -86,10 +87,19 @@ struct SealCommand: ReportingCommand {
             return CommandResult(report: report, diagnostics: lines + ["postern seal: the policy cannot be used"])
         }
         let messageInput: SealRequest.Input
+        let spool = StandardInputSpool()
+        defer { spool.remove() }
         if let input, input != "-" {
             messageInput = .file(input)
         } else {
-            messageInput = .bytes([UInt8](FileHandle.standardInput.readDataToEndOfFile()))
+            do {
+                // Without --output the result goes to stdout from memory anyway: no point spooling.
+                messageInput =
+                    try outputFile == nil
+                    ? .bytes([UInt8](FileHandle.standardInput.readDataToEndOfFile())) : spool.read()
+            } catch {
+                return .failure(verb: "seal", status: .noInput, message: "postern seal: cannot read stdin: \(error)")
+            }
         }
         let request = SealRequest(
             input: messageInput, outputFile: outputFile, sender: envelope.sender, recipients: envelope.recipients,
