@@ -51,7 +51,7 @@ let package = Package(
         ),
         // PGP/MIME (RFC 3156) sign / encrypt / verify / decrypt and key selection. The only GPGME user.
         .target(name: "PosternOpenPGP", dependencies: ["CGPGME"]),
-        .testTarget(name: "PosternOpenPGPTests", dependencies: ["PosternOpenPGP"]),
+        .testTarget(name: "PosternOpenPGPTests", dependencies: ["PosternOpenPGP", "PosternTestSupport"]),
         // The facade a compliance tool embeds; for now the report and exit-status types.
         .target(
             name: "Postern",
@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 "PosternMIME",
+                "PosternSMIME",
+                "PosternOpenPGP",
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -141,6 +143,11 @@ let package = Package(
                 "Postern", "PosternPolicy", "PosternMIME", "ComplianceTable",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME", "PosternTestSupport"]),
+        // seal end to end: policy decision, S/MIME and OpenPGP protection checked with openssl and gpg.
+        .testTarget(
+            name: "PosternSealTests",
+            dependencies: ["Postern", "PosternPolicy", "PosternMIME", "PosternTestSupport", "postern"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -84,7 +84,10 @@ extension PGPKeyring {
             try ctx.setSigner(key)
             signerFacts = key.facts
         }
-        var flags = GPGME_ENCRYPT_NO_ENCRYPT_TO.rawValue
+        // No compression: mail bodies are mostly base64 attachments that do not shrink, compressing
+        // made sealing a 25 MB message 5x slower than `gpg -z 0`, and compressing before encrypting
+        // can leak content through the length (RFC 9580 §13.1 advises care).
+        var flags = GPGME_ENCRYPT_NO_ENCRYPT_TO.rawValue | GPGME_ENCRYPT_NO_COMPRESS.rawValue
         if trustModel == .always { flags |= GPGME_ENCRYPT_ALWAYS_TRUST.rawValue }
 
         let output = try GPGMEData.writing(to: sink)

@@ -11,11 +11,15 @@ struct CommandResult: Sendable {
     var text: String?
     /// Lines for stderr in both formats: located errors, summaries, failure messages.
     var diagnostics: [String]
+    /// Raw octets for stdout in text mode (a protected message), written as they are
+    /// after ``text``; never in JSON mode.
+    var payload: [UInt8]?
 
-    init(report: Report, text: String? = nil, diagnostics: [String] = []) {
+    init(report: Report, text: String? = nil, diagnostics: [String] = [], payload: [UInt8]? = nil) {
         self.report = report
         self.text = text
         self.diagnostics = diagnostics
+        self.payload = payload
     }
 
     /// The honest answer of a verb this build does not implement yet: exit 69, no success.

@@ -17,6 +17,9 @@ enum OutputWriter {
             if let text = result.text {
                 writeStandardOutput(text.hasSuffix("\n") || text.isEmpty ? text : text + "\n")
             }
+            if let payload = result.payload {
+                try? FileHandle.standardOutput.write(contentsOf: Data(payload))
+            }
         }
     }
 

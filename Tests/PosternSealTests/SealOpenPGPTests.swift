@@ -1,0 +1,95 @@
+import Foundation
+import Postern
+import PosternTestSupport
+import Testing
+
+@Suite struct SealOpenPGPTests {
+    @Test func signedAndEncryptedMessageDecryptsAndVerifiesWithGPG() async throws {
+        try await SealFixture.with { fixture in
+            let outcome = try await fixture.seal(letter, sign: .openpgp, encrypt: .openpgp)
+            #expect(outcome.exitStatus == .ok)
+            #expect(outcome.report.protection?.signed == "openpgp")
+            #expect(outcome.report.protection?.encrypted == "openpgp")
+            let sealed = try outcome.mainBytes()
+            #expect(sealed.headerSection.contains("Subject: [...]"))
+            #expect(sealed.headerSection.contains("multipart/encrypted"))
+            #expect(!sealed.text.contains("Secret plans"))
+
+            let result = try fixture.gpgDecrypt(sealed)
+            #expect(result.status == 0, "\(result.stderrText)")
+            #expect(result.stderrText.contains("[GNUPG:] GOODSIG"))
+            #expect(result.stderrText.contains("[GNUPG:] DECRYPTION_OKAY"))
+            #expect(result.stdoutText.contains("Subject: Secret plans"))
+            #expect(result.stdoutText.contains("hp=cipher"))
+            let recipients = try fixture.gpgRecipientKeyIDs(sealed)
+            #expect(recipients == fixture.encryptionKeyIDs("bob").union(fixture.encryptionKeyIDs("alice")))
+        }
+    }
+
+    @Test func signOnlyVerifiesWithGPGAndTamperingFails() async throws {
+        try await SealFixture.with { fixture in
+            let outcome = try await fixture.seal(letter, sign: .openpgp)
+            #expect(outcome.exitStatus == .ok)
+            let sealed = try outcome.mainBytes()
+            #expect(sealed.headerSection.contains("Subject: Secret plans"))
+            let (content, signature) = try Self.signedParts(sealed)
+            let contentFile = try fixture.write("signed.txt", content)
+            let signatureFile = try fixture.write("signed.asc", signature)
+            let good = try fixture.keyring.gpg(["--status-fd", "2", "--verify", signatureFile, contentFile])
+            #expect(good.status == 0, "\(good.stderrText)")
+            #expect(good.stderrText.contains("[GNUPG:] GOODSIG"))
+
+            let tampered = Array(content.text.replacingOccurrences(of: "usual", with: "other").utf8)
+            let tamperedFile = try fixture.write("tampered.txt", tampered)
+            let bad = try fixture.keyring.gpg(["--status-fd", "2", "--verify", signatureFile, tamperedFile])
+            #expect(bad.status != 0)
+            #expect(bad.stderrText.contains("BADSIG"))
+        }
+    }
+
+    @Test func bccCopiesAreEncryptedToThatRecipientAndTheSenderOnly() async throws {
+        try await SealFixture.with { fixture in
+            let message = letter.replacingOccurrences(
+                of: "To: bob@example.test", with: "To: bob@example.test\nBcc: carol@example.test")
+            let outcome = try await fixture.seal(message, encrypt: .openpgp)
+            #expect(outcome.exitStatus == .ok)
+            let main = try outcome.mainBytes()
+            let copy = try #require(outcome.bccCopies.first).bytes()
+            let alice = fixture.encryptionKeyIDs("alice")
+            #expect(try fixture.gpgRecipientKeyIDs(main) == fixture.encryptionKeyIDs("bob").union(alice))
+            #expect(try fixture.gpgRecipientKeyIDs(copy) == fixture.encryptionKeyIDs("carol").union(alice))
+            let inner = try fixture.gpgDecrypt(main)
+            #expect(inner.status == 0)
+            #expect(!inner.stdoutText.contains("carol"))
+            #expect(!inner.stdoutText.contains("Bcc"))
+        }
+    }
+
+    @Test func recipientWithoutKeyDeniesNamingThem() async throws {
+        try await SealFixture.with { fixture in
+            let message = letter.replacingOccurrences(of: "To: bob@example.test", with: "To: dave@example.test")
+            let outcome = try await fixture.seal(message, encrypt: .openpgp)
+            #expect(outcome.exitStatus == .noPerm)
+            #expect(
+                outcome.report.violations.contains {
+                    $0.code == "recipient-key-missing" && $0.message.contains("dave@example.test")
+                })
+            #expect(outcome.main == nil)
+        }
+    }
+
+    /// The signed part (exact bytes) and the armored signature of a multipart/signed message.
+    static func signedParts(_ message: [UInt8]) throws -> (content: [UInt8], signature: [UInt8]) {
+        let text = message.text
+        let marker = try #require(text.range(of: "boundary=\""))
+        let rest = text[marker.upperBound...]
+        let boundary = String(rest[..<(try #require(rest.firstIndex(of: "\"")))])
+        let delimiter = "--" + boundary + "\r\n"
+        let first = try #require(text.range(of: delimiter))
+        let second = try #require(text.range(of: "\r\n" + delimiter, range: first.upperBound..<text.endIndex))
+        let content = Array(text[first.upperBound..<second.lowerBound].utf8)
+        let begin = try #require(text.range(of: "-----BEGIN PGP SIGNATURE-----"))
+        let end = try #require(text.range(of: "-----END PGP SIGNATURE-----"))
+        return (content, Array(text[begin.lowerBound..<end.upperBound].utf8))
+    }
+}
