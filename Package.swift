@@ -126,7 +126,6 @@ let package = Package(
         // S/MIME: CMS sign / encrypt / verify / decrypt and recipient certificate selection.
         // The only Swift code that touches libcrypto.
         .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
-        .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
         // Secrets, password sources and the configuration file.
         .testTarget(name: "PosternConfigTests", dependencies: ["Postern", "PosternPolicy"]),
         // Example: a compliance table for a folder of .eml files under policy layers, without sending.
@@ -143,6 +142,7 @@ let package = Package(
                 "Postern", "PosternPolicy", "PosternMIME", "ComplianceTable",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME", "PosternTestSupport"]),
         // seal end to end: policy decision, S/MIME and OpenPGP protection checked with openssl and gpg.
         .testTarget(
