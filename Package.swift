@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PosternMIME", targets: ["PosternMIME"]),
         .library(name: "PosternSMTP", targets: ["PosternSMTP"]),
         .library(name: "PosternTLS", targets: ["PosternTLS"]),
+        .library(name: "PosternTransport", targets: ["PosternTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -57,6 +58,9 @@ let package = Package(
             dependencies: [
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
+                "PosternSMTP",
+                "PosternTLS",
+                "PosternTransport",
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -110,6 +114,35 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The NIO client that runs the SMTP state machine under the policy: connect, TLS/STARTTLS,
+        // checkpoints, pipelined writes, streamed dot-stuffed bodies.
+        .target(
+            name: "PosternTransport",
+            dependencies: [
+                "PosternSMTP",
+                "PosternTLS",
+                "PosternPolicy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PosternTransportTests",
+            dependencies: [
+                "PosternTransport",
+                "Postern",
+                "PosternSMTP",
+                "PosternTLS",
+                "PosternPolicy",
+                "PosternTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ],
