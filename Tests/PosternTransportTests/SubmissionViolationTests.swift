@@ -183,4 +183,27 @@ struct SubmissionViolationTests {
             }
         }
     }
+
+    @Test("a batch must satisfy every sender's rules: a later sender's pin rule is not skipped")
+    func mixedSenderBatch() async throws {
+        try await withTestPKI { pki in
+            let yaml = """
+                postern-policy: 1
+                name: per-sender
+                rules:
+                  - name: board-pinned
+                    when: { sender: "board@example.org" }
+                    transport: { pins: ["\(try pki.otherKey.pin)"] }
+                """
+            try await withScriptedSMTPServer(Harness.implicitScript(pki.valid)) { server in
+                let messages = [Harness.message(sender: "alice@example.org"), Harness.message(sender: "board@example.org")]
+                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(yaml), security: nil, messages: messages)
+                #expect(report.exitCode == .noPerm, "\(report)")
+                #expect(report.violationCodes == ["pin-mismatch"])
+                #expect(report.violations.first?.rule == "board-pinned")
+                #expect(server.recording.messages.isEmpty)
+                #expect(!server.recording.contains(secret: Harness.password))
+            }
+        }
+    }
 }
