@@ -200,6 +200,14 @@ final class SMTPDriverHandler: ChannelInboundHandler {
         guard let tlsConfiguration else { return }
         phase = .running
         cancelTimer()
+        if let injection = error as? PlaintextAfterSTARTTLSError {
+            let violation = Violation(
+                code: .responseInjection, stage: .tls, rule: nil, source: nil, message: injection.description)
+            report.steps.append(TransportStepFinding(stage: .tls, passed: false, detail: injection.description))
+            report.violations.append(violation)
+            deliver(.driverFailed(Self.violationError([violation], step: .starttls)))
+            return
+        }
         let findings = tlsConfiguration.handshakeFailureFindings(error: error, recorder: recorder)
         let violations = gate.handshakeFailureViolations(findings: findings, assessment: recorder.assessment)
         if let facts = recorder.assessment?.facts {
@@ -223,8 +231,10 @@ final class SMTPDriverHandler: ChannelInboundHandler {
         }
         do {
             let handler = try tlsConfiguration.makeHandler(serverName: serverName, recorder: recorder)
-            // At the head, in this very channelRead: the next byte from the socket goes to TLS.
+            // At the head, in this very channelRead: the next byte from the socket goes to TLS — after the
+            // guard, which refuses plaintext that a later segment carried after the 220.
             try context.pipeline.syncOperations.addHandler(handler, position: .first)
+            try context.pipeline.syncOperations.addHandler(PlaintextAfterSTARTTLSGuard(), position: .first)
             tlsHandler = handler
             phase = .startTLSHandshake
             arm(machine.timeouts.otherCommand)
