@@ -206,4 +206,22 @@ struct SubmissionViolationTests {
             }
         }
     }
+
+    @Test("STARTTLS to a certificate with the wrong name: hostname-mismatch, only EHLO and STARTTLS were sent")
+    func startTLSWrongName() async throws {
+        try await withTestPKI { pki in
+            let policy = try Harness.policy("postern-policy: 1\nname: starttls\ntransport:\n  security: [starttls]\n")
+            try await withScriptedSMTPServer(Harness.startTLSScript(pki.wrongName)) { server in
+                let report = await Harness.send(server, pki: pki, policy: policy, security: nil)
+                let recording = server.recording
+                #expect(report.exitCode == .noPerm, "\(report)")
+                #expect(report.violationCodes == ["hostname-mismatch"])
+                #expect(recording.commandLines == ["EHLO localhost", "STARTTLS"])
+                #expect(recording.tlsBytes.isEmpty)
+                let pin = try pki.wrongName.pin
+                #expect(report.transport?.certificate?.spkiSHA256 == pin.description)
+                #expect(report.transport?.tlsVersion == nil)
+            }
+        }
+    }
 }
