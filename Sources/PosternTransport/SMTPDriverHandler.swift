@@ -87,6 +87,9 @@ final class SMTPDriverHandler: ChannelInboundHandler {
 
     private func start(context: ChannelHandlerContext) {
         guard case .connecting = phase else { return }
+        // Quick ACKs from the first byte too: the server's post-handshake flight (session tickets, then the
+        // greeting) must not wait on a delayed ACK.
+        setQuickAck(context: context)
         if tlsHandler != nil {
             // The machine hears `.connected` only once the TLS session is up and has passed the TLS checkpoint.
             phase = .implicitHandshake
