@@ -203,6 +203,14 @@ final class SMTPDriverHandler: ChannelInboundHandler {
         guard let tlsConfiguration else { return }
         phase = .running
         cancelTimer()
+        if let plaintext = error as? PlaintextAfterSTARTTLSError, !plaintext.afterSTARTTLS {
+            let findings = [TLSFinding(code: .tlsHandshakeFailed, message: plaintext.description)]
+            let violations = gate.handshakeFailureViolations(findings: findings, assessment: nil)
+            report.steps.append(TransportStepFinding(stage: .tls, passed: false, detail: plaintext.description))
+            report.violations += violations
+            deliver(.driverFailed(Self.violationError(violations, step: .tls)))
+            return
+        }
         if let injection = error as? PlaintextAfterSTARTTLSError {
             let violation = Violation(
                 code: .responseInjection, stage: .tls, rule: nil, source: nil, message: injection.description)

@@ -113,6 +113,7 @@ public struct SMTPSubmissionClient: Sendable {
                     if mode == .implicitTLS, let tlsConfiguration {
                         let handler = try tlsConfiguration.makeHandler(serverName: serverName, recorder: recorderHolder.recorder)
                         implicitHandler = handler
+                        try channel.pipeline.syncOperations.addHandler(PlaintextAfterSTARTTLSGuard(afterSTARTTLS: false))
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let driver = SMTPDriverHandler(

@@ -224,4 +224,18 @@ struct SubmissionViolationTests {
             }
         }
     }
+
+    @Test("implicit TLS to a plaintext port: tls-handshake-failed that says so, not a version error")
+    func implicitTLSToPlaintextPort() async throws {
+        try await withTestPKI { pki in
+            try await withScriptedSMTPServer(SMTPServerScript(security: .plaintext)) { server in
+                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: .implicitTLS)
+                #expect(report.exitCode == .noPerm, "\(report)")
+                #expect(report.violationCodes == ["tls-handshake-failed"])
+                #expect(report.violations.first?.message.contains("plaintext") == true)
+                #expect(!server.recording.contains(secret: Harness.password))
+                #expect(!server.recording.verbs.contains("EHLO"), "the client sent only a ClientHello")
+            }
+        }
+    }
 }
