@@ -67,6 +67,7 @@ public struct SMTPSubmissionClient: Sendable {
             allowedAuthMechanisms: gate.allowedAuthMechanisms,
             allowsAuthenticationWithoutTLS: gate.authOverPlaintextAllowed, timeouts: session.timeouts)
         configuration.followsAllowedAuthMechanismOrder = true
+        configuration.pipelinesDataWithSingleRecipient = true
         let machine: SMTPClientStateMachine
         do {
             machine = try SMTPClientStateMachine(configuration: configuration, transactions: session.jobs.map(\.transaction))
