@@ -28,7 +28,7 @@ struct MailServer: Sendable {
         get throws {
             let password = try String(contentsOfFile: try #require(values["PASSWORD_FILE"]), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            return SMTPCredentials(username: try #require(values["USER"]), proof: .password(Secret(password)))
+            return SMTPCredentials(username: try #require(values["USER"]), proof: .password(PosternSMTP.Secret(password)))
         }
     }
 

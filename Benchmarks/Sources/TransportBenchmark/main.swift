@@ -58,7 +58,7 @@ let request = SubmissionRequest(
     connection: ConnectionSettings(
         server: ServerEndpoint(host: "mail.test", port: port), connect: ServerEndpoint(host: "127.0.0.1", port: port),
         security: startTLS ? .starttls : .implicitTLS, caFile: env["CA_FILE"], usesSystemTrustStore: systemTrust),
-    credentials: SMTPCredentials(username: user, proof: .password(Secret(password))),
+    credentials: SMTPCredentials(username: user, proof: .password(PosternSMTP.Secret(password))),
     policy: CompiledPolicy(layers: []), messages: messages)
 
 let clock = ContinuousClock()
