@@ -39,6 +39,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 "Postern",
+                "PosternTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                "PosternMIME",
             ]
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
@@ -61,7 +65,10 @@ let package = Package(
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
-        .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy"]),
+        .testTarget(
+            name: "PosternCLITests",
+            dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy", "PosternTLS", "PosternTestSupport"]
+        ),
         // Message model, RFC 5322/2045-2047 parse and write, canonical CRLF, boundaries, header protection. Pure.
         .target(name: "PosternMIME"),
         .testTarget(name: "PosternMIMETests", dependencies: ["PosternMIME"]),
@@ -123,6 +130,8 @@ let package = Package(
         // The only Swift code that touches libcrypto.
         .target(name: "PosternSMIME", dependencies: ["CLibCrypto"]),
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
+        // Postern (the real binary) against the real Postfix + Dovecot of scripts/mailserver/.
+        .testTarget(name: "PosternInteropTests", dependencies: ["postern"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,8 +7,6 @@ import Testing
         ["send", "--server", "smtp.example.org:465", "--from", "a@example.org", "--to", "b@example.org", "msg.eml"],
         ["seal", "--sign", "smime", "--smime-cert", "c.pem", "--smime-key", "k.pem", "-"],
         ["check", "--server", "smtp.example.org", "--security", "starttls", "--connect", "127.0.0.1:2525"],
-        ["pin", "--server", "smtp.example.org:465", "--chain"],
-        ["pin", "--cert", "leaf.pem"],
         ["sendmail", "-oi", "-t"],
     ]
 
