@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PosternSMTP", targets: ["PosternSMTP"]),
         .library(name: "PosternTLS", targets: ["PosternTLS"]),
         .library(name: "PosternSMIME", targets: ["PosternSMIME"]),
+        .library(name: "PosternTransport", targets: ["PosternTransport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -62,6 +63,9 @@ let package = Package(
             dependencies: [
                 "PosternPolicy",
                 .product(name: "Logging", package: "swift-log"),
+                "PosternSMTP",
+                "PosternTLS",
+                "PosternTransport",
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -132,6 +136,35 @@ let package = Package(
         .testTarget(name: "PosternSMIMETests", dependencies: ["PosternSMIME"]),
         // Postern (the real binary) against the real Postfix + Dovecot of scripts/mailserver/.
         .testTarget(name: "PosternInteropTests", dependencies: ["postern"]),
+        // The NIO client that runs the SMTP state machine under the policy: connect, TLS/STARTTLS,
+        // checkpoints, pipelined writes, streamed dot-stuffed bodies.
+        .target(
+            name: "PosternTransport",
+            dependencies: [
+                "PosternSMTP",
+                "PosternTLS",
+                "PosternPolicy",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PosternTransportTests",
+            dependencies: [
+                "PosternTransport",
+                "Postern",
+                "PosternSMTP",
+                "PosternTLS",
+                "PosternPolicy",
+                "PosternTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,9 @@ public struct SMTPClientConfiguration: Sendable {
     public var timeouts: SMTPTimeouts
     /// Fixes the SCRAM client nonce; for tests only. Nil draws a random one.
     public var scramClientNonce: String?
+    /// Choose the AUTH mechanism in the order of ``allowedAuthMechanisms`` (a policy's preference) rather
+    /// than strongest first. Off by default.
+    public var followsAllowedAuthMechanismOrder = false
 
     /// Creates a configuration.
     public init(

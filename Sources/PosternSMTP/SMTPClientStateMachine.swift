@@ -347,7 +347,8 @@ public struct SMTPClientStateMachine: Sendable {
         let offered = capabilities?.authMechanisms ?? []
         guard
             let name = SMTPAuthMechanismSelection.choose(
-                offered: offered, allowed: configuration.allowedAuthMechanisms, proof: credentials.proof)
+                offered: offered, allowed: configuration.allowedAuthMechanisms, proof: credentials.proof,
+                followingAllowedOrder: configuration.followsAllowedAuthMechanismOrder)
         else {
             return fail(
                 SMTPError(

@@ -12,13 +12,22 @@ public enum SMTPAuthMechanismSelection {
     public static let tokenPreference = ["OAUTHBEARER", "XOAUTH2"]
 
     /// The chosen mechanism name, or nil when none is possible.
-    public static func choose(offered: [String], allowed: [String], proof: SMTPCredentials.Proof) -> String? {
+    ///
+    /// With `followingAllowedOrder`, the first mechanism of `allowed` (a policy's preference list) that the
+    /// server offers and the credentials can serve wins; otherwise the strongest by the built-in order.
+    public static func choose(
+        offered: [String], allowed: [String], proof: SMTPCredentials.Proof, followingAllowedOrder: Bool = false
+    ) -> String? {
         let offeredSet = Set(offered.map { $0.uppercased() })
         let allowedSet = Set(allowed.map { $0.uppercased() })
         let preference: [String]
         switch proof {
         case .password: preference = passwordPreference
         case .bearerToken: preference = tokenPreference
+        }
+        if followingAllowedOrder {
+            let supported = Set(preference)
+            return allowed.map { $0.uppercased() }.first { supported.contains($0) && offeredSet.contains($0) }
         }
         return preference.first { offeredSet.contains($0) && allowedSet.contains($0) }
     }

@@ -1,0 +1,50 @@
+import PosternPolicy
+import PosternTransport
+
+extension Report {
+    /// The report of a `send` or `check` outcome: violations, transport, SMTP result and exit code.
+    static func submission(verb: String, outcome: SubmissionOutcome, policy: CompiledPolicy, context: SendContext) -> Report {
+        var exitCode = ExitStatus(rawValue: outcome.exitCode)
+        if outcome.violations.isEmpty, outcome.error?.code.rawValue == "tls-configuration" { exitCode = .config }
+        let nonViolationError = outcome.violations.isEmpty ? outcome.error?.description : nil
+        return Report(
+            verb: verb, exitCode: exitCode, violations: outcome.violations.map(Report.Violation.init),
+            policy: Report.Policy(layers: policy.layerFiles, effective: policy.explain(for: context).effective),
+            transport: outcome.connected ? transportSection(outcome) : nil,
+            smtp: outcome.connected ? smtpSection(outcome) : nil,
+            error: nonViolationError)
+    }
+
+    static func transportSection(_ outcome: SubmissionOutcome) -> Transport {
+        var certificate: Certificate?
+        if let facts = outcome.tls?.certificate {
+            certificate = Certificate(
+                verified: facts.verified, spkiSHA256: facts.leafPin.description, subject: facts.subject,
+                notAfter: facts.notAfterISO8601)
+        }
+        return Transport(
+            server: outcome.server, security: outcome.security?.rawValue,
+            tlsVersion: outcome.tls?.version?.contractName, cipher: outcome.tls.flatMap { cipherText($0.possibleCipherSuites) },
+            certificate: certificate, auth: outcome.authenticationMechanism,
+            extensions: outcome.capabilities?.extensionDescriptions)
+    }
+
+    /// NIOSSL does not expose the negotiated suite; the report names the only candidates the configuration
+    /// allowed at that version rather than guess one.
+    static func cipherText(_ suites: [String]) -> String? {
+        switch suites.count {
+        case 0: nil
+        case 1: suites[0]
+        default: "one of " + suites.joined(separator: ", ")
+        }
+    }
+
+    static func smtpSection(_ outcome: SubmissionOutcome) -> SMTP {
+        var accepted: [String] = []
+        for transaction in outcome.completedTransactions {
+            for recipient in transaction.acceptedRecipients where !accepted.contains(recipient) { accepted.append(recipient) }
+        }
+        let reply = outcome.error?.reply?.description ?? outcome.completedTransactions.last?.reply.description
+        return SMTP(accepted: accepted, rejected: outcome.rejectedRecipients, reply: reply)
+    }
+}
