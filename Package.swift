@@ -44,6 +44,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "X509", package: "swift-certificates"),
                 "PosternMIME",
+                "PosternSMTP",
+                "PosternTransport",
             ]
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),

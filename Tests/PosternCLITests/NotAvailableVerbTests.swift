@@ -4,9 +4,7 @@ import Testing
 /// Verbs whose engine is not in this build must say so and exit 69, never pretend.
 @Suite struct NotAvailableVerbTests {
     static let invocations: [[String]] = [
-        ["send", "--server", "smtp.example.org:465", "--from", "a@example.org", "--to", "b@example.org", "msg.eml"],
         ["seal", "--sign", "smime", "--smime-cert", "c.pem", "--smime-key", "k.pem", "-"],
-        ["check", "--server", "smtp.example.org", "--security", "starttls", "--connect", "127.0.0.1:2525"],
         ["sendmail", "-oi", "-t"],
     ]
 

@@ -75,3 +75,16 @@ struct OutgoingMessageTests {
         }
     }
 }
+
+@Suite("sendmail input terminator")
+struct SendmailInputTerminatorTests {
+    @Test(
+        "without -i a lone dot line ends the input",
+        arguments: [
+            ("a\n.\nb\n", "a\n"), ("a\r\n.\r\nb", "a\r\n"), ("a\n.", "a\n"), (".\nrest", ""),
+            ("a\n..\nb\n", "a\n..\nb\n"), ("a\n. \nb", "a\n. \nb"), ("a.\n", "a.\n"), ("", ""),
+        ])
+    func truncation(input: String, expected: String) {
+        #expect(SendmailInputTerminator.truncatedAtLoneDot(Array(input.utf8)) == Array(expected.utf8))
+    }
+}

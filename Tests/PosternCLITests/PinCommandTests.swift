@@ -155,6 +155,51 @@ struct PinCommandTests {
     }
 }
 
+extension PinCommandTests {
+    @Test("pin --server --starttls: EHLO, STARTTLS, handshake, the presented pin; nothing else sent")
+    func startTLS() async throws {
+        try await withTestPKI { (pki: TestPKI) async throws -> Void in
+            let script = SMTPServerScript(security: .startTLS, identity: pki.valid)
+            let recording = try await withScriptedSMTPServer(script) { server in
+                let result = try PosternProcess.run([
+                    "pin", "--server", "mail.test", "--connect", "127.0.0.1:\(server.port)", "--starttls",
+                    "--ca-file", pki.caFilePath, "--format", "json", "--timeout", "10",
+                ])
+                #expect(result.status == 0, "\(result.stderr)")
+                let transport = try #require(try result.jsonObject()["transport"] as? [String: Any])
+                #expect(transport["security"] as? String == "starttls")
+                #expect(transport["server"] as? String == "mail.test:587")
+                let certificate = try #require(transport["certificate"] as? [String: Any])
+                #expect(certificate["spki-sha256"] as? String == (try pki.valid.pin.description))
+                #expect(certificate["verified"] as? Bool == true)
+                return server.recording
+            }
+            #expect(recording.tlsHandshakesCompleted == 1)
+            #expect(!recording.commandLines.contains { $0.uppercased().hasPrefix("AUTH") || $0.uppercased().hasPrefix("MAIL") })
+        }
+    }
+
+    @Test("pin --starttls refuses a server that does not offer STARTTLS or injects bytes: no pin, 69")
+    func startTLSRefusals() async throws {
+        try await withTestPKI { (pki: TestPKI) async throws -> Void in
+            var stripped = SMTPServerScript(security: .startTLS, identity: pki.valid)
+            stripped.stripSTARTTLS = true
+            var injected = SMTPServerScript(security: .startTLS, identity: pki.valid)
+            injected.injectedAfterStartTLSReply = Array("250 AUTH PLAIN\r\n".utf8)
+            for (script, code) in [(stripped, "starttls-unavailable"), (injected, "response-injection")] {
+                try await withScriptedSMTPServer(script) { server in
+                    let result = try PosternProcess.run([
+                        "pin", "--server", "127.0.0.1:\(server.port)", "--starttls", "--timeout", "10",
+                    ])
+                    #expect(result.status == 69, "\(result.stderr)")
+                    #expect(result.stdout.isEmpty)
+                    #expect(result.stderr.contains(code), "\(result.stderr)")
+                }
+            }
+        }
+    }
+}
+
 /// The reference pin, by the openssl command line.
 enum OpenSSLPin {
     static func ofCertificate(at path: String) throws -> String {

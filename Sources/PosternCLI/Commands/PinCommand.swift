@@ -63,7 +63,7 @@ struct PinCommand: ReportingCommand {
         let target = PinFromServer.Target(
             server: endpoint, connect: connectEndpoint, caFile: caFile, timeout: timeout, chain: chain)
         if starttls {
-            return await PinOverSTARTTLS.run(target)
+            return await PinOverSTARTTLS.run(target, logger: logger)
         }
         return await PinFromServer.run(target)
     }
