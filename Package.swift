@@ -68,6 +68,7 @@ let package = Package(
                 "PosternSMTP",
                 "PosternTLS",
                 "PosternTransport",
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
@@ -167,6 +168,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Secrets, password sources and the configuration file.
+        .testTarget(name: "PosternConfigTests", dependencies: ["Postern", "PosternPolicy"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,9 +27,9 @@ public struct PasswordSource: Hashable, Sendable, CustomStringConvertible {
         public init(rawValue: String) { self.rawValue = rawValue }
         /// An environment variable.
         public static let environment = Kind(rawValue: "environment")
-        /// A file whose first line is the password.
+        /// A file holding the password (one trailing newline ignored).
         public static let file = Kind(rawValue: "file")
-        /// A command whose first output line is the password.
+        /// A command whose output is the password (one trailing newline ignored).
         public static let command = Kind(rawValue: "command")
     }
 
@@ -43,12 +43,14 @@ public struct PasswordSource: Hashable, Sendable, CustomStringConvertible {
         PasswordSource(kind: .environment, reference: name)
     }
 
-    /// The password is the first line of the file at `path`.
+    /// The password is the content of the file at `path`, less one trailing newline;
+    /// see ``resolve(environment:commandTimeout:)`` for the checks.
     public static func file(_ path: String) -> PasswordSource {
         PasswordSource(kind: .file, reference: path)
     }
 
-    /// The password is the first output line of the shell command `command`.
+    /// The password is the output of the shell command `command`, less one trailing
+    /// newline; see ``resolve(environment:commandTimeout:)`` for the bounds.
     public static func command(_ command: String) -> PasswordSource {
         PasswordSource(kind: .command, reference: command)
     }

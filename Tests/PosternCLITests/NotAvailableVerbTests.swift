@@ -8,9 +8,15 @@ import Testing
         ["sendmail", "-oi", "-t"],
     ]
 
+    /// sendmail needs a configuration before it can say it is not available.
+    static let environment = [
+        "POSTERN_CONFIG": URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/minimal-config.yaml").path
+    ]
+
     @Test(arguments: invocations)
     func textModeSaysNotAvailableAndExits69(arguments: [String]) throws {
-        let result = try PosternProcess.run(arguments)
+        let result = try PosternProcess.run(arguments, environment: Self.environment)
         #expect(result.status == 69)
         #expect(result.stderr.contains("postern \(arguments[0]): not available yet in this build"))
         #expect(result.stdout.isEmpty)
@@ -25,7 +31,7 @@ import Testing
             } else {
                 arguments + ["--format", "json"]
             }
-        let result = try PosternProcess.run(jsonArguments)
+        let result = try PosternProcess.run(jsonArguments, environment: Self.environment)
         #expect(result.status == 69)
         let json = try result.jsonObject()
         #expect(Set(json.keys) == reportKeys)

@@ -84,8 +84,24 @@ import Testing
 }
 
 @Suite struct SendmailProcessTests {
+    /// A valid configuration in a temporary directory, named through $POSTERN_CONFIG.
+    final class ConfiguredEnvironment {
+        let directory: TemporaryDirectory
+        let file: String
+        var environment: [String: String] { ["POSTERN_CONFIG": file] }
+
+        init(_ text: String = "postern-config: 1\nserver: smtp.example.org\n", mode: Int = 0o600) throws {
+            directory = try TemporaryDirectory()
+            file = directory.url.appendingPathComponent("config.yaml").path
+            _ = FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file)
+        }
+    }
+
     @Test func sendmailVerbParsesThenFailsHonestly() throws {
-        let result = try PosternProcess.run(["sendmail", "-oem", "-oi", "-f", "me@example.org", "a@example.org"])
+        let configured = try ConfiguredEnvironment()
+        let result = try PosternProcess.run(
+            ["sendmail", "-oem", "-oi", "-f", "me@example.org", "a@example.org"], environment: configured.environment)
         #expect(result.status == 69)
         #expect(result.stderr.contains("postern sendmail: not available yet in this build"))
         #expect(result.stdout.isEmpty)
@@ -101,17 +117,83 @@ import Testing
         let link = directory.url.appendingPathComponent("sendmail")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: try PosternProcess.executable())
 
-        let accepted = try PosternProcess.run(["-t", "-i", "-v"], executable: link)
+        let configured = try ConfiguredEnvironment()
+        let environment = configured.environment
+        let accepted = try PosternProcess.run(["-t", "-i", "-v"], executable: link, environment: environment)
         #expect(accepted.status == 69)
         #expect(accepted.stderr.contains("postern sendmail: not available yet in this build"))
         #expect(accepted.stderr.contains("from-headers=yes"))
 
-        let json = try PosternProcess.run(["-oi", "--format", "json", "a@example.org"], executable: link)
+        let json = try PosternProcess.run(["-oi", "--format", "json", "a@example.org"], executable: link, environment: environment)
         #expect(json.status == 69)
         #expect(try json.jsonObject()["verb"] as? String == "sendmail")
 
         // Not parsed as postern verbs: "send" is just a recipient here, "-bp" a sendmail mode.
-        #expect(try PosternProcess.run(["send"], executable: link).status == 69)
-        #expect(try PosternProcess.run(["-bp"], executable: link).status == 64)
+        #expect(try PosternProcess.run(["send"], executable: link, environment: environment).status == 69)
+        #expect(try PosternProcess.run(["-bp"], executable: link, environment: environment).status == 64)
+    }
+
+    @Test func explicitConfigurationIsUsed() throws {
+        let configured = try ConfiguredEnvironment("postern-config: 1\nserver: smtp.example.org:465\n")
+        let result = try PosternProcess.run(["sendmail", "-v", "-C", configured.file, "a@example.org"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("config=\(configured.file)"))
+        #expect(result.stderr.contains("server=smtp.example.org:465"))
+    }
+
+    @Test func missingConfigurationExits78ListingThePathsTried() throws {
+        let directory = try TemporaryDirectory()
+        let home = directory.url.path
+        let result = try PosternProcess.run(
+            ["sendmail", "a@example.org"], environment: ["HOME": home, "XDG_CONFIG_HOME": ""])
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("no configuration found; tried: \(home)/.config/postern/config.yaml, /etc/postern/config.yaml"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func brokenConfigurationExits78WithEveryLocatedError() throws {
+        let configured = try ConfiguredEnvironment("postern-config: 1\nsevrer: x\ntimeout: soon\n")
+        let result = try PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(configured.file):2:1: error: unknown key 'sevrer'"))
+        #expect(result.stderr.contains("\(configured.file):3:10: error: timeout must be a positive number of seconds"))
+
+        let json = try PosternProcess.run(["sendmail", "--format", "json", "a@example.org"], environment: configured.environment)
+        #expect(json.status == 78)
+        #expect(try json.jsonObject()["exit-code"] as? Int == 78)
+    }
+
+    @Test func passwordCommandInGroupWritableConfigurationIsRefused() throws {
+        let text = "postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n"
+        let configured = try ConfiguredEnvironment(text, mode: 0o664)
+        let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
+        #expect(result.status == 78)
+        #expect(result.stderr.contains("\(configured.file):4:3: error: the configuration file is writable by group or others (mode 0664)"))
+        #expect(!result.stderr.contains("canary-secret"))
+    }
+
+    @Test func policyLayersNamedByTheConfigurationAreChecked() throws {
+        let configured = try ConfiguredEnvironment("postern-config: 1\npolicies: [missing.yaml]\n")
+        let missing = try PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains(configured.directory.url.path + "/missing.yaml"))
+
+        let policy = configured.directory.url.appendingPathComponent("broken.yaml").path
+        _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: b\nbogus: 1\n".utf8))
+        let broken = try ConfiguredEnvironment("postern-config: 1\npolicies: [\(policy)]\n")
+        let invalid = try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
+        #expect(invalid.status == 78)
+        #expect(invalid.stderr.contains("\(policy):3:1: error: unknown key 'bogus'"))
+
+        _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: good\n".utf8))
+        #expect(try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment).status == 69)
+    }
+
+    @Test func verboseTraceNeverShowsThePasswordCommand() throws {
+        let configured = try ConfiguredEnvironment("postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n")
+        let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("credential=me via command (not shown)"))
+        #expect(!result.stderr.contains("canary-secret"))
     }
 }

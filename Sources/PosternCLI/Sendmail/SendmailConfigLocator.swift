@@ -1,16 +1,12 @@
+import Postern
+
 /// Where `postern sendmail` looks for its configuration, in order.
 enum SendmailConfigLocator {
     /// `-C FILE` when given, else `$POSTERN_CONFIG` when set (either is then the only
     /// candidate: an explicit choice must not silently fall back), else
-    /// `~/.config/postern/config.yaml`, then `/etc/postern/config.yaml`.
+    /// `$XDG_CONFIG_HOME/postern/config.yaml` or `~/.config/postern/config.yaml`, then
+    /// `/etc/postern/config.yaml`. See ``PosternConfiguration/candidatePaths(explicit:environment:systemPath:)``.
     static func candidates(explicit: String?, environment: [String: String]) -> [String] {
-        if let explicit { return [explicit] }
-        if let configured = environment["POSTERN_CONFIG"], !configured.isEmpty { return [configured] }
-        var paths: [String] = []
-        if let home = environment["HOME"], !home.isEmpty {
-            paths.append(home + "/.config/postern/config.yaml")
-        }
-        paths.append("/etc/postern/config.yaml")
-        return paths
+        PosternConfiguration.candidatePaths(explicit: explicit, environment: environment)
     }
 }

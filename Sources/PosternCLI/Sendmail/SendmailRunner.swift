@@ -9,8 +9,8 @@ enum SendmailRunner {
                (also when the binary is invoked as 'sendmail')
         Accepted and ignored for compatibility: -o* (except -oi), -bm, -B TYPE, -N DSN, -R RET,
         -V ENVID, -L TAG, -h HOPS, -A*, -e*, -m, -n, -U, -G.
-        Configuration: -C FILE, else $POSTERN_CONFIG, else ~/.config/postern/config.yaml,
-        else /etc/postern/config.yaml.
+        Configuration: -C FILE, else $POSTERN_CONFIG, else $XDG_CONFIG_HOME/postern/config.yaml
+        (or ~/.config/postern/config.yaml), else /etc/postern/config.yaml; see docs/configuration.md.
         """
 
     static func run(arguments: [String], environment: [String: String]) -> ExitStatus {
@@ -33,20 +33,62 @@ enum SendmailRunner {
         }
         var logger = Logger(label: "postern")
         logger.logLevel = invocation.verbose ? .debug : .notice
-        let candidates = SendmailConfigLocator.candidates(explicit: invocation.configFile, environment: environment)
-        let found = candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+        let configuration: PosternConfiguration
+        do {
+            configuration = try PosternConfiguration.locateAndLoad(
+                explicit: invocation.configFile, environment: environment)
+        } catch {
+            let result = configurationFailure(error)
+            OutputWriter.write(result, format: invocation.format)
+            return result.report.exitCode
+        }
+        let options = ResolvedSendOptions(configuration: configuration, overrides: overrides(from: invocation))
         logger.debug(
             "postern sendmail: options",
             metadata: [
                 "recipients": .string(invocation.recipients.joined(separator: ",")),
                 "from-headers": .string(invocation.recipientsFromHeaders ? "yes" : "no"),
                 "ignore-dots": .string(invocation.ignoreDots ? "yes" : "no"),
-                "sender": .string(invocation.sender ?? "(from From:)"),
+                "sender": .string(options.from ?? "(from From:)"),
                 "ignored": .string(invocation.ignoredFlags.joined(separator: " ")),
-                "config": .string(found ?? "none of \(candidates.joined(separator: ", "))"),
+                "config": .string(configuration.file),
+                "server": .string(options.server?.description ?? "(none)"),
+                // The source's description names a variable or file, never a command line or a value.
+                "credential": .string(options.credential.map { "\($0.user) via \($0.password)" } ?? "(none)"),
             ])
+        // The policy layers the configuration names are checked now, so a broken layer
+        // is reported as such (66 or 78) rather than hidden behind "not available".
+        let layers = PolicyLayerSelection.resolve(files: options.policies, environment: environment)
+        if case let .failure(failure) = PolicyLayerLoader.load(layers.files) {
+            let lines = failure.diagnostics.map(\.description)
+            let result = CommandResult(
+                report: Report(
+                    verb: "sendmail", exitCode: failure.status,
+                    policy: Report.Policy(layers: layers.displayNames, effective: nil),
+                    error: lines.joined(separator: "\n")),
+                diagnostics: lines + ["postern sendmail: the policy cannot be used"])
+            OutputWriter.write(result, format: invocation.format)
+            return result.report.exitCode
+        }
         let result = CommandResult.notAvailable(verb: "sendmail")
         OutputWriter.write(result, format: invocation.format)
         return result.report.exitCode
+    }
+
+    /// Exit 78 with every located diagnostic on stderr (and in the JSON report's error).
+    private static func configurationFailure(_ error: ConfigurationError) -> CommandResult {
+        let lines = error.diagnostics.map(\.description)
+        let message = "postern sendmail: " + (lines.count == 1 ? lines[0] : "invalid configuration\n" + lines.joined(separator: "\n"))
+        return CommandResult(
+            report: .failure(verb: "sendmail", exitCode: error.exitStatus, message: message),
+            diagnostics: lines.count == 1 ? [message] : ["postern sendmail: invalid configuration"] + lines)
+    }
+
+    /// What the sendmail command line says about the settings: only the sender.
+    private static func overrides(from invocation: SendmailInvocation) -> SendOptionOverrides {
+        var overrides = SendOptionOverrides()
+        // -f <> (the null sender) is "" and must win over the configured sender.
+        overrides.from = invocation.sender
+        return overrides
     }
 }
