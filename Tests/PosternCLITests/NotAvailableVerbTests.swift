@@ -5,7 +5,6 @@ import Testing
 @Suite struct NotAvailableVerbTests {
     static let invocations: [[String]] = [
         ["seal", "--sign", "smime", "--smime-cert", "c.pem", "--smime-key", "k.pem", "-"],
-        ["sendmail", "-oi", "-t"],
     ]
 
     /// sendmail needs a configuration before it can say it is not available.

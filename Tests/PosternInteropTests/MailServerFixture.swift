@@ -132,6 +132,9 @@ actor MailServerRegistry {
 
 /// A suite trait that runs the suite inside one started server (see ``MailServer``).
 struct MailServerTrait: SuiteTrait, TestScoping {
+    typealias TestScopeProvider = MailServerTrait
+
+    /// Not recursive: one scope around the whole suite, not one per test.
     var isRecursive: Bool { false }
 
     func provideScope(

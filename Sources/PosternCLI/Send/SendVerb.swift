@@ -32,7 +32,7 @@ enum SendVerb {
                 let prepared = try OutgoingMessage.prepare(transformInput(input.bytes), overrides: overrides)
                 messages.append(
                     SubmissionMessage(
-                        content: .bytes(prepared.wireBytes), sender: prepared.sender, recipients: prepared.recipients,
+                        content: .bytes(prepared.wireBytes), sender: prepared.sender.isEmpty ? nil : prepared.sender, recipients: prepared.recipients,
                         bccRecipients: prepared.bccRecipients, headersRequireSMTPUTF8: prepared.requiresSMTPUTF8))
             } catch {
                 return .failure(verb: verb, status: .dataErr, message: "postern \(verb): \(input.name): \(error.message)")
