@@ -161,8 +161,7 @@ struct MailServerError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs a helper script to completion, output captured (the scripts start daemons with their output redirected, so
-/// capturing does not hang).
+/// Runs a helper script to completion, its output collected in a temporary file.
 enum ScriptRunner {
     struct Result {
         var status: Int32
@@ -170,16 +169,11 @@ enum ScriptRunner {
     }
 
     static func run(_ path: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("postern-it-script-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: log) }
+        let status = try Spawn.run(
+            path, arguments, environment: ProcessInfo.processInfo.environment, stdout: log.path, stderr: log.path)
+        let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return Result(status: status, output: output)
     }
 }

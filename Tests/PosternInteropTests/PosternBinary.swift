@@ -39,15 +39,6 @@ enum PosternBinary {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("stdout")
         let err = scratch.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        let process = Process()
         var executable = try self.executable()
         if let executableName {
             // argv[0] dispatch (`sendmail`): a symlink with that name next to the scratch files.
@@ -55,24 +46,15 @@ enum PosternBinary {
             try FileManager.default.createSymbolicLink(at: link, withDestinationURL: executable)
             executable = link
         }
-        process.executableURL = executable
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["POSTERN_POLICY"] = nil
         env["POSTERN_CONFIG"] = nil
         env.merge(environment) { _, new in new }
-        process.environment = env
-        if let stdinFile {
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile))
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
+        let status = try Spawn.run(
+            executable.path, arguments, environment: env, stdin: stdinFile ?? "/dev/null", stdout: out.path,
+            stderr: err.path)
         return PosternRun(
-            status: process.terminationStatus,
+            status: status,
             stdout: try String(contentsOf: out, encoding: .utf8),
             stderr: try String(contentsOf: err, encoding: .utf8))
     }
