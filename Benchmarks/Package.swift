@@ -9,7 +9,10 @@ let rootIdentity = Context.packageDirectory.split(separator: "/").dropLast().las
 let package = Package(
     name: "PosternBenchmarks",
     platforms: [.macOS(.v14)],
-    dependencies: [.package(path: "..")],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
     targets: [
         // Counts malloc/calloc/realloc calls by interposing glibc's allocator (Linux only).
         .target(name: "MallocCounter"),
@@ -20,6 +23,16 @@ let package = Package(
             // Keep the interposed allocator symbols (release links with --gc-sections) and export
             // them so libswiftCore's calls resolve to them.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"], .when(platforms: [.linux]))]
+        ),
+        // Postern's transport against scripts/mailserver (compare with Benchmarks/smtp).
+        .executableTarget(
+            name: "TransportBenchmark",
+            dependencies: [
+                .product(name: "Postern", package: rootIdentity),
+                .product(name: "PosternPolicy", package: rootIdentity),
+                .product(name: "PosternSMTP", package: rootIdentity),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -44,7 +44,10 @@ extension Report {
         for transaction in outcome.completedTransactions {
             for recipient in transaction.acceptedRecipients where !accepted.contains(recipient) { accepted.append(recipient) }
         }
-        let reply = outcome.error?.reply?.description ?? outcome.completedTransactions.last?.reply.description
+        // The final line of the last reply that decided the outcome (a multi-line reply's code is on each line).
+        let reply = (outcome.error?.reply ?? outcome.completedTransactions.last?.reply).map { reply in
+            reply.description.split(separator: "\n").last.map(String.init) ?? String(reply.code)
+        }
         return SMTP(accepted: accepted, rejected: outcome.rejectedRecipients, reply: reply)
     }
 }

@@ -19,6 +19,11 @@ public struct SMTPClientConfiguration: Sendable {
     /// Choose the AUTH mechanism in the order of ``allowedAuthMechanisms`` (a policy's preference) rather
     /// than strongest first. Off by default.
     public var followsAllowedAuthMechanismOrder = false
+    /// With PIPELINING and a single recipient, send DATA in the same group as MAIL FROM and RCPT TO (one round
+    /// trip less per message). All-or-nothing still holds: a server refuses DATA when it refused the only
+    /// recipient (RFC 2920 §3.1); one that answers 354 anyway gets no message data (the connection is closed
+    /// without the terminator). Off by default.
+    public var pipelinesDataWithSingleRecipient = false
 
     /// Creates a configuration.
     public init(

@@ -40,6 +40,13 @@ public struct SMTPEHLOFacts: Sendable, Hashable {
     public var tlsActive: Bool
     /// Whether TLS came from STARTTLS on this connection.
     public var upgradedWithSTARTTLS: Bool
+
+    /// Creates facts (the machine makes them; public for drivers' tests).
+    public init(capabilities: SMTPCapabilities, tlsActive: Bool, upgradedWithSTARTTLS: Bool) {
+        self.capabilities = capabilities
+        self.tlsActive = tlsActive
+        self.upgradedWithSTARTTLS = upgradedWithSTARTTLS
+    }
 }
 
 /// Facts at the AUTH checkpoint.
@@ -50,6 +57,13 @@ public struct SMTPAuthFacts: Sendable, Hashable {
     public var offeredMechanisms: [String]
     /// Whether the connection is encrypted.
     public var tlsActive: Bool
+
+    /// Creates facts (the machine makes them; public for drivers' tests).
+    public init(mechanism: String, offeredMechanisms: [String], tlsActive: Bool) {
+        self.mechanism = mechanism
+        self.offeredMechanisms = offeredMechanisms
+        self.tlsActive = tlsActive
+    }
 }
 
 /// Facts at the envelope checkpoint (before MAIL FROM).

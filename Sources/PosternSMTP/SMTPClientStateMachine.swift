@@ -22,6 +22,9 @@ public struct SMTPClientStateMachine: Sendable {
     private enum EnvelopeCommand: Sendable {
         case mail
         case rcpt(Int)
+        /// DATA at the end of a pipelined group (single recipient only, see
+        /// ``SMTPClientConfiguration/pipelinesDataWithSingleRecipient``).
+        case data
     }
 
     private struct EnvelopeProgress: Sendable {
@@ -29,6 +32,7 @@ public struct SMTPClientStateMachine: Sendable {
         var awaiting: [EnvelopeCommand]
         var unsent: [EnvelopeCommand]
         var mailRefusal: SMTPReply?
+        var dataReply: SMTPReply?
         var accepted: [String] = []
         var rejected: [SMTPRecipientRejection] = []
     }
@@ -449,8 +453,13 @@ public struct SMTPClientStateMachine: Sendable {
     }
 
     private mutating func sendEnvelope(_ index: Int) -> [SMTPClientAction] {
-        let commands = [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) }
         let pipelined = capabilities?.pipelining ?? false
+        // With one recipient, all-or-nothing needs no decision between RCPT and DATA: a server that refused the
+        // recipient refuses DATA too (RFC 2920 §3.1), so DATA can close the group and save a round trip.
+        let withData =
+            pipelined && configuration.pipelinesDataWithSingleRecipient && transactions[index].recipients.count == 1
+        let commands =
+            [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) } + (withData ? [.data] : [])
         var progress = EnvelopeProgress(
             index: index, awaiting: pipelined ? commands : [.mail], unsent: pipelined ? [] : Array(commands.dropFirst())
         )
@@ -483,6 +492,8 @@ public struct SMTPClientStateMachine: Sendable {
             if let dsn = transaction.dsn, capabilities?.dsn == true, !dsn.notify.isEmpty {
                 text += " NOTIFY=" + dsn.notify.map(\.rawValue).joined(separator: ",")
             }
+        case .data:
+            text = "DATA"
         }
         transcript.record(.client, text)
         return Array((text + "\r\n").utf8)
@@ -505,6 +516,8 @@ public struct SMTPClientStateMachine: Sendable {
             } else {
                 progress.rejected.append(SMTPRecipientRejection(recipient: address, reply: reply))
             }
+        case .data:
+            progress.dataReply = reply
         }
         if !progress.awaiting.isEmpty {
             state = .awaitingEnvelopeReplies(progress)
@@ -517,7 +530,11 @@ public struct SMTPClientStateMachine: Sendable {
             state = .awaitingEnvelopeReplies(progress)
             return [.send(bytes), .armTimeout(configuration.timeouts.rcpt)]
         }
-        if let refusal = progress.mailRefusal { return fail(.refused(refusal, at: .mail), quit: true) }
+        // A pipelined DATA that a (non-conforming) server answered with 354 although the envelope failed: the
+        // server now waits for message data, so QUIT would be read as data. End without a terminator instead;
+        // an unterminated DATA is discarded, so nothing is delivered.
+        let dataAwaitsBody = progress.dataReply?.code == 354
+        if let refusal = progress.mailRefusal { return fail(.refused(refusal, at: .mail), quit: !dataAwaitsBody) }
         if !progress.rejected.isEmpty {
             // CONTRACT §3.4: all or nothing. RSET, QUIT, no DATA.
             let permanent = progress.rejected.contains { $0.reply.isPermanentNegative || !$0.reply.isTransientNegative }
@@ -530,8 +547,13 @@ public struct SMTPClientStateMachine: Sendable {
                         "the server refused \(progress.rejected.count) of \(transaction.recipients.count) recipients: "
                         + progress.rejected.map(\.recipient).joined(separator: ", "),
                     rejectedRecipients: progress.rejected)
+            if dataAwaitsBody { return finish() }
             state = .awaitingRSETReply
             return send("RSET", timeout: configuration.timeouts.otherCommand)
+        }
+        if let dataReply = progress.dataReply {
+            state = .awaitingDataReply(progress.index)
+            return handle(dataReply)
         }
         state = .awaitingDataReply(progress.index)
         return send("DATA", timeout: configuration.timeouts.dataInitiation)

@@ -10,6 +10,7 @@ final class BodyPump {
     private var reader: MessageBodyReader
     private var stuffer = DotStuffer()
     private var scratch: [UInt8] = []
+    private var lookahead: ArraySlice<UInt8>?
     private var finished = false
 
     init(body: MessageBody, transactionIndex: Int) throws(MessageBodyError) {
@@ -18,12 +19,24 @@ final class BodyPump {
     }
 
     /// The next chunk of the DATA stream in a buffer, or nil when the terminator has been handed out.
+    ///
+    /// One chunk is read ahead, so the terminator travels with the last chunk of the message: a small message
+    /// is one write (one TLS record) rather than two.
     func nextChunk(allocator: ByteBufferAllocator) throws(MessageBodyError) -> ByteBuffer? {
         guard !finished else { return nil }
         scratch.removeAll(keepingCapacity: true)
-        if let chunk = try reader.next() {
-            stuffer.stuff(chunk, into: &scratch)
+        let current: ArraySlice<UInt8>?
+        if let pending = lookahead {
+            current = pending
+            lookahead = nil
         } else {
+            current = try reader.next()
+        }
+        if let current {
+            stuffer.stuff(current, into: &scratch)
+            lookahead = try reader.next()
+        }
+        if lookahead == nil {
             stuffer.finish(into: &scratch)
             finished = true
         }
@@ -34,6 +47,7 @@ final class BodyPump {
 
     /// Stops early (the session failed); closes a file.
     func cancel() {
+        lookahead = nil
         reader.close()
         finished = true
     }

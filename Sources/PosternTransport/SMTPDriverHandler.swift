@@ -87,6 +87,9 @@ final class SMTPDriverHandler: ChannelInboundHandler {
 
     private func start(context: ChannelHandlerContext) {
         guard case .connecting = phase else { return }
+        // Quick ACKs from the first byte too: the server's post-handshake flight (session tickets, then the
+        // greeting) must not wait on a delayed ACK.
+        setQuickAck(context: context)
         if tlsHandler != nil {
             // The machine hears `.connected` only once the TLS session is up and has passed the TLS checkpoint.
             phase = .implicitHandshake
@@ -200,6 +203,22 @@ final class SMTPDriverHandler: ChannelInboundHandler {
         guard let tlsConfiguration else { return }
         phase = .running
         cancelTimer()
+        if let plaintext = error as? PlaintextAfterSTARTTLSError, !plaintext.afterSTARTTLS {
+            let findings = [TLSFinding(code: .tlsHandshakeFailed, message: plaintext.description)]
+            let violations = gate.handshakeFailureViolations(findings: findings, assessment: nil)
+            report.steps.append(TransportStepFinding(stage: .tls, passed: false, detail: plaintext.description))
+            report.violations += violations
+            deliver(.driverFailed(Self.violationError(violations, step: .tls)))
+            return
+        }
+        if let injection = error as? PlaintextAfterSTARTTLSError {
+            let violation = Violation(
+                code: .responseInjection, stage: .tls, rule: nil, source: nil, message: injection.description)
+            report.steps.append(TransportStepFinding(stage: .tls, passed: false, detail: injection.description))
+            report.violations.append(violation)
+            deliver(.driverFailed(Self.violationError([violation], step: .starttls)))
+            return
+        }
         let findings = tlsConfiguration.handshakeFailureFindings(error: error, recorder: recorder)
         let violations = gate.handshakeFailureViolations(findings: findings, assessment: recorder.assessment)
         if let facts = recorder.assessment?.facts {
@@ -223,8 +242,10 @@ final class SMTPDriverHandler: ChannelInboundHandler {
         }
         do {
             let handler = try tlsConfiguration.makeHandler(serverName: serverName, recorder: recorder)
-            // At the head, in this very channelRead: the next byte from the socket goes to TLS.
+            // At the head, in this very channelRead: the next byte from the socket goes to TLS — after the
+            // guard, which refuses plaintext that a later segment carried after the 220.
             try context.pipeline.syncOperations.addHandler(handler, position: .first)
+            try context.pipeline.syncOperations.addHandler(PlaintextAfterSTARTTLSGuard(), position: .first)
             tlsHandler = handler
             phase = .startTLSHandshake
             arm(machine.timeouts.otherCommand)

@@ -25,7 +25,7 @@ public struct SMTPSubmissionClient: Sendable {
     /// Never throws: every failure is in the outcome (violations, or an ``SMTPError`` with its category).
     public func run(_ session: SubmissionSession, logger: Logger) async -> SubmissionOutcome {
         var gate = TransportPolicyGate(
-            policy: session.policy, context: session.sendContext, authenticates: session.credentials != nil)
+            policy: session.policy, contexts: session.sendContexts, authenticates: session.credentials != nil)
         let (mode, connectViolations) = gate.connectionMode(requested: session.requestedSecurity)
         let port = session.serverPort ?? SubmissionSession.defaultPort(for: mode ?? session.requestedSecurity ?? .implicitTLS)
         var outcome = SubmissionOutcome(server: Self.hostPort(session.serverHost, port), security: mode)
@@ -65,8 +65,9 @@ public struct SMTPSubmissionClient: Sendable {
         var configuration = SMTPClientConfiguration(
             ehloName: session.ehloName, security: Self.machineSecurity(mode), credentials: session.credentials,
             allowedAuthMechanisms: gate.allowedAuthMechanisms,
-            allowsAuthenticationWithoutTLS: gate.resolved.authOverPlaintextAllowed, timeouts: session.timeouts)
+            allowsAuthenticationWithoutTLS: gate.authOverPlaintextAllowed, timeouts: session.timeouts)
         configuration.followsAllowedAuthMechanismOrder = true
+        configuration.pipelinesDataWithSingleRecipient = true
         let machine: SMTPClientStateMachine
         do {
             machine = try SMTPClientStateMachine(configuration: configuration, transactions: session.jobs.map(\.transaction))
@@ -113,6 +114,7 @@ public struct SMTPSubmissionClient: Sendable {
                     if mode == .implicitTLS, let tlsConfiguration {
                         let handler = try tlsConfiguration.makeHandler(serverName: serverName, recorder: recorderHolder.recorder)
                         implicitHandler = handler
+                        try channel.pipeline.syncOperations.addHandler(PlaintextAfterSTARTTLSGuard(afterSTARTTLS: false))
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let driver = SMTPDriverHandler(

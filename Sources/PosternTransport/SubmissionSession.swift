@@ -64,15 +64,19 @@ public struct SubmissionSession: Sendable {
         }
     }
 
-    /// The policy context of the whole session: the server and every sender and recipient, so that every
-    /// recipient's rules apply to the transport (CONTRACT §3.1: the meet of every recipient's requirements).
-    var sendContext: SendContext {
+    /// One context per distinct envelope sender (in order of first appearance), each with every recipient: the
+    /// transport must satisfy the rules of every sender of a batch.
+    var sendContexts: [SendContext] {
         guard !jobs.isEmpty else {
-            return SendContext(sender: checkContext.sender, recipients: checkContext.recipients, server: serverHost)
+            return [SendContext(sender: checkContext.sender, recipients: checkContext.recipients, server: serverHost)]
         }
         var recipients: [String] = []
-        for job in jobs { recipients += job.transaction.recipients.map(\.address) }
-        return SendContext(
-            sender: jobs.first?.transaction.sender?.address, recipients: recipients, server: serverHost)
+        var senders: [String?] = []
+        for job in jobs {
+            recipients += job.transaction.recipients.map(\.address)
+            let sender = job.transaction.sender?.address
+            if !senders.contains(sender) { senders.append(sender) }
+        }
+        return senders.map { SendContext(sender: $0, recipients: recipients, server: serverHost) }
     }
 }

@@ -9,8 +9,11 @@ import PosternTLS
 /// FROM; each answer is the list of violations (empty: go on), each violation naming the rule and `file:line`
 /// that demanded it.
 public struct TransportPolicyGate: Sendable {
-    /// The policy resolved for the whole session (server, every sender and recipient).
+    /// The policy resolved for the session's first sender and every recipient.
     public let resolved: ResolvedPolicy
+    /// One resolution per distinct sender of a batch (the first is ``resolved``): the connection must satisfy
+    /// every one of them, so a later message's sender rules are not skipped.
+    let parts: [ResolvedPolicy]
     let policy: CompiledPolicy
     let serverHost: String
     /// The mode this session uses, set by ``connectionMode(requested:)``.
@@ -20,11 +23,36 @@ public struct TransportPolicyGate: Sendable {
 
     /// Resolves `policy` for the session.
     public init(policy: CompiledPolicy, context: SendContext, authenticates: Bool) {
+        self.init(policy: policy, contexts: [context], authenticates: authenticates)
+    }
+
+    /// Resolves `policy` for each context (one per distinct sender; each with every recipient and the server);
+    /// every checkpoint must pass under all of them. An empty list resolves a context with no envelope.
+    public init(policy: CompiledPolicy, contexts: [SendContext], authenticates: Bool) {
+        let all = contexts.isEmpty ? [SendContext()] : contexts
         self.policy = policy
-        self.resolved = policy.resolve(context)
-        self.serverHost = context.server ?? ""
+        self.parts = all.map { policy.resolve($0) }
+        self.resolved = parts[0]
+        self.serverHost = all[0].server ?? ""
         self.authenticates = authenticates
     }
+
+    /// Every part's violations at `stage`, without duplicates.
+    func evaluateAll(_ stage: Stage, facts: Facts) -> [Violation] {
+        var found: [Violation] = []
+        for part in parts {
+            for violation in part.evaluate(stage, facts: facts).violations where !found.contains(violation) {
+                found.append(violation)
+            }
+        }
+        return found
+    }
+
+    /// The highest `min-tls` of the parts.
+    var minimumTLSVersion: PosternPolicy.TLSVersion { parts.map(\.minimumTLSVersion).max() ?? resolved.minimumTLSVersion }
+
+    /// Whether every part allows credentials without TLS.
+    public var authOverPlaintextAllowed: Bool { parts.allSatisfy(\.authOverPlaintextAllowed) }
 
     // MARK: - Before connecting
 
@@ -33,8 +61,18 @@ public struct TransportPolicyGate: Sendable {
     public mutating func connectionMode(requested: SecurityMode?) -> (mode: SecurityMode?, violations: [Violation]) {
         var facts = Facts()
         facts.requestedSecurity = requested
-        let violations = resolved.evaluate(.connect, facts: facts).violations
-        guard violations.isEmpty, let chosen = resolved.securityMode(requested: requested) else {
+        var violations = resolved.evaluate(.connect, facts: facts).violations
+        let chosen = violations.isEmpty ? resolved.securityMode(requested: requested) : nil
+        if let chosen {
+            // The other senders' parts must allow the very mode chosen for the primary one.
+            facts.requestedSecurity = chosen
+            for part in parts.dropFirst() {
+                for violation in part.evaluate(.connect, facts: facts).violations where !violations.contains(violation) {
+                    violations.append(violation)
+                }
+            }
+        }
+        guard violations.isEmpty, let chosen else {
             mode = nil
             return (nil, violations)
         }
@@ -71,9 +109,10 @@ public struct TransportPolicyGate: Sendable {
     /// The TLS client policy for this session: `min-tls`, certificate mode and pins from the policy.
     public func tlsClientPolicy(trustAnchors: TrustAnchors) throws -> TLSClientPolicy {
         try TLSClientPolicy(
-            minimumTLS: resolved.minimumTLSVersion.rawValue,
-            certificateMode: resolved.verifiesCertificateChain ? .verify : .pinOnly,
-            pinSets: resolved.pinSets.map { set in set.compactMap { try? PosternTLS.SPKIPin(digest: $0.digest) } },
+            minimumTLS: minimumTLSVersion.rawValue,
+            // Verify when any part verifies; a pin-only part's leaf-only rule is judged after the handshake.
+            certificateMode: parts.contains(where: \.verifiesCertificateChain) ? .verify : .pinOnly,
+            pinSets: parts.flatMap(\.pinSets).map { set in set.compactMap { try? PosternTLS.SPKIPin(digest: $0.digest) } },
             trustAnchors: trustAnchors)
     }
 
@@ -83,7 +122,7 @@ public struct TransportPolicyGate: Sendable {
         negotiated: NIOSSL.TLSVersion?, assessment: CertificateAssessment?, layerFindings: [TLSFinding]
     ) -> [Violation] {
         let facts = tlsFacts(negotiated: negotiated, assessment: assessment, findings: layerFindings)
-        var violations = resolved.evaluate(.tls, facts: facts).violations
+        var violations = evaluateAll(.tls, facts: facts)
         for finding in layerFindings where !violations.contains(where: { $0.code.rawValue == finding.code.rawValue }) {
             violations.append(
                 Violation(
@@ -97,7 +136,7 @@ public struct TransportPolicyGate: Sendable {
     /// demanded it when the policy can name one.
     public func handshakeFailureViolations(findings: [TLSFinding], assessment: CertificateAssessment?) -> [Violation] {
         let facts = tlsFacts(negotiated: nil, assessment: assessment, findings: findings)
-        let named = resolved.evaluate(.tls, facts: facts).violations
+        let named = evaluateAll(.tls, facts: facts)
         return findings.map { finding in
             let code = ViolationCode(rawValue: finding.code.rawValue)
             let source = named.first { $0.code == code }
@@ -117,7 +156,7 @@ public struct TransportPolicyGate: Sendable {
             facts.tlsVersion = PosternPolicy.TLSVersion(rawValue: negotiated.contractName)
         } else if !codes.contains(TLSFindingCode.tlsVersionTooLow.rawValue) {
             // No session: the version is not what failed, so do not blame it.
-            facts.tlsVersion = resolved.minimumTLSVersion
+            facts.tlsVersion = minimumTLSVersion
         }
         facts.certificateTrusted = !codes.contains(TLSFindingCode.certificateUntrusted.rawValue)
         facts.certificateExpired = codes.contains(TLSFindingCode.certificateExpired.rawValue)
@@ -144,9 +183,9 @@ public struct TransportPolicyGate: Sendable {
         facts.authRequested = authenticates
         facts.authMechanismsOffered = ehlo.capabilities.authMechanisms.compactMap { AuthMechanism(rawValue: $0) }
         facts.connectionEncrypted = ehlo.tlsActive
-        let violations = resolved.evaluate(.ehlo, facts: facts).violations
+        let violations = evaluateAll(.ehlo, facts: facts)
         if authenticates {
-            let plaintext = resolved.evaluate(.auth, facts: facts).violations.filter { $0.code == .authOverPlaintext }
+            let plaintext = evaluateAll(.auth, facts: facts).filter { $0.code == .authOverPlaintext }
             // Credentials refused on this connection at all: which mechanisms are offered no longer matters.
             if !plaintext.isEmpty { return plaintext + violations.filter { $0.code != .authMechanismNotAllowed } }
         }
@@ -161,7 +200,7 @@ public struct TransportPolicyGate: Sendable {
         facts.connectionEncrypted = auth.tlsActive
         facts.authMechanismsOffered = auth.offeredMechanisms.compactMap { AuthMechanism(rawValue: $0) }
         facts.authMechanismChosen = AuthMechanism(rawValue: auth.mechanism.uppercased())
-        var violations = resolved.evaluate(.auth, facts: facts).violations
+        var violations = evaluateAll(.auth, facts: facts)
         if facts.authMechanismChosen == nil {
             violations.append(
                 Violation(
@@ -177,5 +216,9 @@ public struct TransportPolicyGate: Sendable {
     }
 
     /// The AUTH mechanisms the policy allows, most preferred first (the machine's allowed list).
-    public var allowedAuthMechanisms: [String] { resolved.allowedAuthMechanisms.map(\.rawValue) }
+    public var allowedAuthMechanisms: [String] {
+        resolved.allowedAuthMechanisms.filter { mechanism in
+            parts.allSatisfy { $0.allowedAuthMechanisms.contains(mechanism) }
+        }.map(\.rawValue)
+    }
 }

@@ -64,6 +64,25 @@ struct SubmissionFailureTests {
         }
     }
 
+    @Test("the only recipient rejected by a server that still answers 354 to the pipelined DATA: no message data")
+    func singleRecipientRejected() async throws {
+        try await withTestPKI { pki in
+            var script = Harness.implicitScript(pki.valid)
+            script.rejectedRecipients = ["mallory@example.org"]
+            try await withScriptedSMTPServer(script) { server in
+                let report = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(nil), security: nil,
+                    messages: [Harness.message(to: ["mallory@example.org"])])
+                let recording = server.recording
+                #expect(report.exitCode == .unavailable, "\(report)")
+                #expect(report.smtp?.rejected == ["mallory@example.org"])
+                #expect(recording.messages.isEmpty)
+                #expect(!recording.sawMessageCanary)
+                #expect(recording.partialMessageBytes.isEmpty)
+            }
+        }
+    }
+
     @Test("the connection dropped in the middle of DATA is TEMPFAIL")
     func dropMidData() async throws {
         try await withTestPKI { pki in

@@ -144,4 +144,22 @@ struct SubmissionHappyPathTests {
             }
         }
     }
+
+    @Test("check --auth: AUTH and QUIT, never MAIL")
+    func checkWithAuth() async throws {
+        try await withTestPKI { pki in
+            try await withScriptedSMTPServer(Harness.implicitScript(pki.valid)) { server in
+                let request = CheckRequest(
+                    connection: Harness.connection(server, pki: pki, security: nil), credentials: Harness.credentials,
+                    policy: try Harness.policy(nil))
+                let result = await MailSubmitter().check(request, logger: Harness.logger)
+                #expect(result.report.exitCode == .ok, "\(result.report)")
+                #expect(result.report.transport?.auth == "PLAIN")
+                #expect(server.recording.verbs == ["EHLO", "AUTH", "QUIT"])
+                #expect(result.steps.map(\.stage) == [.connect, .tls, .ehlo, .auth])
+                #expect(result.transcript.contains("C: AUTH PLAIN <redacted>"))
+                #expect(!result.transcript.joined().contains(Harness.password))
+            }
+        }
+    }
 }

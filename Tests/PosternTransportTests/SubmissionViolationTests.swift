@@ -183,4 +183,59 @@ struct SubmissionViolationTests {
             }
         }
     }
+
+    @Test("a batch must satisfy every sender's rules: a later sender's pin rule is not skipped")
+    func mixedSenderBatch() async throws {
+        try await withTestPKI { pki in
+            let yaml = """
+                postern-policy: 1
+                name: per-sender
+                rules:
+                  - name: board-pinned
+                    when: { sender: "board@example.org" }
+                    transport: { pins: ["\(try pki.otherKey.pin)"] }
+                """
+            try await withScriptedSMTPServer(Harness.implicitScript(pki.valid)) { server in
+                let messages = [Harness.message(sender: "alice@example.org"), Harness.message(sender: "board@example.org")]
+                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(yaml), security: nil, messages: messages)
+                #expect(report.exitCode == .noPerm, "\(report)")
+                #expect(report.violationCodes == ["pin-mismatch"])
+                #expect(report.violations.first?.rule == "board-pinned")
+                #expect(server.recording.messages.isEmpty)
+                #expect(!server.recording.contains(secret: Harness.password))
+            }
+        }
+    }
+
+    @Test("STARTTLS to a certificate with the wrong name: hostname-mismatch, only EHLO and STARTTLS were sent")
+    func startTLSWrongName() async throws {
+        try await withTestPKI { pki in
+            let policy = try Harness.policy("postern-policy: 1\nname: starttls\ntransport:\n  security: [starttls]\n")
+            try await withScriptedSMTPServer(Harness.startTLSScript(pki.wrongName)) { server in
+                let report = await Harness.send(server, pki: pki, policy: policy, security: nil)
+                let recording = server.recording
+                #expect(report.exitCode == .noPerm, "\(report)")
+                #expect(report.violationCodes == ["hostname-mismatch"])
+                #expect(recording.commandLines == ["EHLO localhost", "STARTTLS"])
+                #expect(recording.tlsBytes.isEmpty)
+                let pin = try pki.wrongName.pin
+                #expect(report.transport?.certificate?.spkiSHA256 == pin.description)
+                #expect(report.transport?.tlsVersion == nil)
+            }
+        }
+    }
+
+    @Test("implicit TLS to a plaintext port: tls-handshake-failed that says so, not a version error")
+    func implicitTLSToPlaintextPort() async throws {
+        try await withTestPKI { pki in
+            try await withScriptedSMTPServer(SMTPServerScript(security: .plaintext)) { server in
+                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: .implicitTLS)
+                #expect(report.exitCode == .noPerm, "\(report)")
+                #expect(report.violationCodes == ["tls-handshake-failed"])
+                #expect(report.violations.first?.message.contains("plaintext") == true)
+                #expect(!server.recording.contains(secret: Harness.password))
+                #expect(!server.recording.verbs.contains("EHLO"), "the client sent only a ClientHello")
+            }
+        }
+    }
 }

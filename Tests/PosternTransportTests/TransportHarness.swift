@@ -15,7 +15,7 @@ enum Harness {
     static let canary = "MESSAGE-CANARY-5521"
 
     static var credentials: SMTPCredentials {
-        SMTPCredentials(username: "alice@example.org", proof: .password(Secret(password)))
+        SMTPCredentials(username: "alice@example.org", proof: .password(PosternSMTP.Secret(password)))
     }
 
     static var logger: Logger {
