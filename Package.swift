@@ -40,6 +40,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 "Postern",
+                "PosternTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                "PosternMIME",
+                "PosternSMTP",
+                "PosternTransport",
             ]
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
@@ -69,7 +75,10 @@ let package = Package(
             ]
         ),
         // Drives the real built `postern` executable as a subprocess.
-        .testTarget(name: "PosternCLITests", dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy"]),
+        .testTarget(
+            name: "PosternCLITests",
+            dependencies: ["postern", "Postern", "PosternCLI", "PosternPolicy", "PosternTLS", "PosternTestSupport"]
+        ),
         // Message model, RFC 5322/2045-2047 parse and write, canonical CRLF, boundaries, header protection. Pure.
         .target(name: "PosternMIME"),
         .testTarget(name: "PosternMIMETests", dependencies: ["PosternMIME"]),
@@ -183,6 +192,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Postern (the real binary) against the real Postfix + Dovecot of scripts/mailserver/.
+        .testTarget(name: "PosternInteropTests", dependencies: ["postern"]),
     ],
     swiftLanguageModes: [.v6]
 )

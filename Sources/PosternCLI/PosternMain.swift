@@ -21,7 +21,7 @@ public enum PosternMain {
             rest.insert("sendmail", at: 0)
         }
         if rest.first == "sendmail" {
-            return SendmailRunner.run(arguments: Array(rest.dropFirst()), environment: ProcessEnvironment.current)
+            return await SendmailRunner.run(arguments: Array(rest.dropFirst()), environment: ProcessEnvironment.current)
                 .rawValue
         }
         if RawArguments.passesPasswordValue(rest) {

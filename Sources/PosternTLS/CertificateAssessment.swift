@@ -19,6 +19,9 @@ public struct CertificateFacts: Sendable, Hashable {
     /// The pins of the verified chain, leaf first, ending at the trust anchor (which the peer may not have sent);
     /// `nil` when no chain was verified.
     public var verifiedChainPins: [SPKIPin]?
+    /// The subject DNs (RFC 4514 text) of the certificates exactly as the peer presented them, leaf first, in the
+    /// order of ``presentedChainPins`` (`pin --server --chain` prints each pin with its subject).
+    public var presentedChainSubjects: [String]
 
     /// Creates facts.
     public init(
@@ -28,7 +31,8 @@ public struct CertificateFacts: Sendable, Hashable {
         notBefore: Date,
         notAfter: Date,
         presentedChainPins: [SPKIPin],
-        verifiedChainPins: [SPKIPin]?
+        verifiedChainPins: [SPKIPin]?,
+        presentedChainSubjects: [String] = []
     ) {
         self.verified = verified
         self.leafPin = leafPin
@@ -37,6 +41,7 @@ public struct CertificateFacts: Sendable, Hashable {
         self.notAfter = notAfter
         self.presentedChainPins = presentedChainPins
         self.verifiedChainPins = verifiedChainPins
+        self.presentedChainSubjects = presentedChainSubjects
     }
 
     /// `notAfter` as the report writes it, e.g. `2027-01-01T00:00:00Z`.

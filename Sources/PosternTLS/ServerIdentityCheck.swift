@@ -58,7 +58,8 @@ public struct ServerIdentityCheck: Sendable {
             notBefore: leaf.notValidBefore,
             notAfter: leaf.notValidAfter,
             presentedChainPins: presentedPins,
-            verifiedChainPins: nil
+            verifiedChainPins: nil,
+            presentedChainSubjects: peerChain.map { $0.subject.description }
         )
 
         switch requirements.mode {

@@ -98,12 +98,14 @@ import Testing
         }
     }
 
-    @Test func sendmailVerbParsesThenFailsHonestly() throws {
+    /// stdin is /dev/null in these tests: the command line is accepted, then the empty input is a data error (65),
+    /// found before any connection or password lookup.
+    @Test func sendmailVerbParsesThenRefusesAnEmptyMessage() throws {
         let configured = try ConfiguredEnvironment()
         let result = try PosternProcess.run(
             ["sendmail", "-oem", "-oi", "-f", "me@example.org", "a@example.org"], environment: configured.environment)
-        #expect(result.status == 69)
-        #expect(result.stderr.contains("postern sendmail: not available yet in this build"))
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("postern sendmail: stdin: not an RFC 5322 message"))
         #expect(result.stdout.isEmpty)
     }
 
@@ -120,23 +122,23 @@ import Testing
         let configured = try ConfiguredEnvironment()
         let environment = configured.environment
         let accepted = try PosternProcess.run(["-t", "-i", "-v"], executable: link, environment: environment)
-        #expect(accepted.status == 69)
-        #expect(accepted.stderr.contains("postern sendmail: not available yet in this build"))
+        #expect(accepted.status == 65)
+        #expect(accepted.stderr.contains("postern sendmail: stdin: not an RFC 5322 message"))
         #expect(accepted.stderr.contains("from-headers=yes"))
 
         let json = try PosternProcess.run(["-oi", "--format", "json", "a@example.org"], executable: link, environment: environment)
-        #expect(json.status == 69)
+        #expect(json.status == 65)
         #expect(try json.jsonObject()["verb"] as? String == "sendmail")
 
         // Not parsed as postern verbs: "send" is just a recipient here, "-bp" a sendmail mode.
-        #expect(try PosternProcess.run(["send"], executable: link, environment: environment).status == 69)
+        #expect(try PosternProcess.run(["send"], executable: link, environment: environment).status == 65)
         #expect(try PosternProcess.run(["-bp"], executable: link, environment: environment).status == 64)
     }
 
     @Test func explicitConfigurationIsUsed() throws {
         let configured = try ConfiguredEnvironment("postern-config: 1\nserver: smtp.example.org:465\n")
         let result = try PosternProcess.run(["sendmail", "-v", "-C", configured.file, "a@example.org"])
-        #expect(result.status == 69)
+        #expect(result.status == 65)
         #expect(result.stderr.contains("config=\(configured.file)"))
         #expect(result.stderr.contains("server=smtp.example.org:465"))
     }
@@ -186,13 +188,16 @@ import Testing
         #expect(invalid.stderr.contains("\(policy):3:1: error: unknown key 'bogus'"))
 
         _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: good\n".utf8))
-        #expect(try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment).status == 69)
+        // A good policy: sendmail gets as far as the submission, which needs a server this configuration lacks.
+        let good = try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
+        #expect(good.status == 78)
+        #expect(good.stderr.contains("no submission server configured"))
     }
 
     @Test func verboseTraceNeverShowsThePasswordCommand() throws {
         let configured = try ConfiguredEnvironment("postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n")
         let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
-        #expect(result.status == 69)
+        #expect(result.status == 78, "no server configured")
         #expect(result.stderr.contains("credential=me via command (not shown)"))
         #expect(!result.stderr.contains("canary-secret"))
     }

@@ -36,6 +36,17 @@ struct CheckCommand: ReportingCommand {
                 "security": connection.security?.rawValue, "auth": auth ? "yes" : "no",
                 "credential": OptionTrace.describe(credentials), "policy": policy.files.joined(separator: ","),
             ])
-        return .notAvailable(verb: "check")
+        guard let endpoint = try? server.endpoint() else {
+            return .failure(verb: "check", status: .usage, message: "postern check: needs --server HOST[:PORT]")
+        }
+        let inputs = SubmissionInputs(
+            server: endpoint,
+            connect: connection.connect.flatMap { try? parseEndpoint($0, option: "--connect", portRequired: true) },
+            security: connection.security?.mode, helo: connection.helo, timeout: connection.timeout,
+            caFile: connection.caFile, credential: credentials.credential,
+            layers: PolicyLayerSelection.resolve(files: policy.files, environment: ProcessEnvironment.current))
+        return await CheckVerb.run(
+            inputs: inputs, authenticate: auth, sender: envelope.sender, recipients: envelope.recipients,
+            environment: ProcessEnvironment.current, logger: logger)
     }
 }

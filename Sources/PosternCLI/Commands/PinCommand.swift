@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Postern
 
 /// `postern pin`: print the SPKI pin of a server's or a file's certificate.
 struct PinCommand: ReportingCommand {
@@ -25,6 +26,9 @@ struct PinCommand: ReportingCommand {
     @Option(help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(help: ArgumentHelp("Extra trust anchors (PEM) for the 'verified' verdict (with --server).", valueName: "pem"))
+    var caFile: String?
+
     @OptionGroup var output: OutputOptions
 
     mutating func validate() throws {
@@ -33,8 +37,8 @@ struct PinCommand: ReportingCommand {
         case (.some, .some): throw ValidationError("give either --server or --cert, not both")
         default: break
         }
-        if cert != nil, starttls || connect != nil || timeout != nil {
-            throw ValidationError("--starttls, --connect and --timeout apply only with --server")
+        if cert != nil, starttls || connect != nil || timeout != nil || caFile != nil {
+            throw ValidationError("--starttls, --connect, --timeout and --ca-file apply only with --server")
         }
         if let connect {
             _ = try parseEndpoint(connect, option: "--connect", portRequired: true)
@@ -48,6 +52,19 @@ struct PinCommand: ReportingCommand {
         OptionTrace.log(
             verb: "pin", logger: logger,
             ["server": server.server, "cert": cert, "starttls": starttls ? "yes" : "no", "chain": chain ? "yes" : "no"])
-        return .notAvailable(verb: "pin")
+        if let cert {
+            return PinFromFile.run(path: cert, chain: chain)
+        }
+        // validate() guarantees --server is present and parses, and --connect parses.
+        guard let endpoint = try? server.endpoint() else {
+            return .failure(verb: "pin", status: .usage, message: "postern pin: needs --server HOST[:PORT] or --cert FILE")
+        }
+        let connectEndpoint = connect.flatMap { try? parseEndpoint($0, option: "--connect", portRequired: true) }
+        let target = PinFromServer.Target(
+            server: endpoint, connect: connectEndpoint, caFile: caFile, timeout: timeout, chain: chain)
+        if starttls {
+            return await PinOverSTARTTLS.run(target, logger: logger)
+        }
+        return await PinFromServer.run(target)
     }
 }

@@ -8,8 +8,8 @@ struct SendCommand: ReportingCommand {
         abstract: "Evaluate the policy, protect the message as required, and submit it."
     )
 
-    @Argument(help: ArgumentHelp("The RFC 5322 message; '-' or absent for stdin.", valueName: "file"))
-    var input: String?
+    @Argument(help: ArgumentHelp("The RFC 5322 message; '-' or absent for stdin. Several files are sent over one connection.", valueName: "file"))
+    var inputs: [String] = []
 
     @OptionGroup(title: "Envelope") var envelope: EnvelopeOptions
     @OptionGroup(title: "Server") var server: ServerNameOption
@@ -31,11 +31,24 @@ struct SendCommand: ReportingCommand {
         OptionTrace.log(
             verb: "send", logger: logger,
             [
-                "input": input ?? "-", "server": server.server, "connect": connection.connect,
+                "input": inputs.isEmpty ? "-" : inputs.joined(separator: ","), "server": server.server, "connect": connection.connect,
                 "security": connection.security?.rawValue, "credential": OptionTrace.describe(credentials),
                 "policy": policy.files.joined(separator: ","), "sign": protection.sign?.rawValue,
                 "encrypt": protection.encrypt?.rawValue,
             ])
-        return .notAvailable(verb: "send")
+        guard let endpoint = try? server.endpoint() else {
+            return .failure(verb: "send", status: .usage, message: "postern send: needs --server HOST[:PORT]")
+        }
+        let submission = SubmissionInputs(
+            server: endpoint,
+            connect: connection.connect.flatMap { try? parseEndpoint($0, option: "--connect", portRequired: true) },
+            security: connection.security?.mode, helo: connection.helo, timeout: connection.timeout,
+            caFile: connection.caFile, credential: credentials.credential,
+            layers: PolicyLayerSelection.resolve(files: policy.files, environment: ProcessEnvironment.current),
+            sign: protection.sign?.format, encrypt: protection.encrypt?.format)
+        return await SendVerb.run(
+            verb: "send", inputs: submission, messageFiles: inputs,
+            overrides: OutgoingMessage.EnvelopeOverrides(sender: envelope.sender, recipients: envelope.recipients),
+            environment: ProcessEnvironment.current, logger: logger)
     }
 }

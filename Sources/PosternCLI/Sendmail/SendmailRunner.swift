@@ -13,7 +13,7 @@ enum SendmailRunner {
         (or ~/.config/postern/config.yaml), else /etc/postern/config.yaml; see docs/configuration.md.
         """
 
-    static func run(arguments: [String], environment: [String: String]) -> ExitStatus {
+    static func run(arguments: [String], environment: [String: String]) async -> ExitStatus {
         let invocation: SendmailInvocation
         do {
             invocation = try SendmailArgumentParser.parse(arguments)
@@ -70,9 +70,35 @@ enum SendmailRunner {
             OutputWriter.write(result, format: invocation.format)
             return result.report.exitCode
         }
-        let result = CommandResult.notAvailable(verb: "sendmail")
+        let result = await submit(invocation: invocation, options: options, layers: layers, environment: environment, logger: logger)
         OutputWriter.write(result, format: invocation.format)
         return result.report.exitCode
+    }
+
+    /// Reads the message from stdin (up to a lone `.` line unless `-i`), takes the envelope from `-f`, the
+    /// arguments and, with `-t`, the headers, and submits it with the configured server and credential.
+    private static func submit(
+        invocation: SendmailInvocation, options: ResolvedSendOptions, layers: PolicyLayerSelection,
+        environment: [String: String], logger: Logger
+    ) async -> CommandResult {
+        guard let server = options.server else {
+            let where_ = options.configurationFile.map { " in \($0)" } ?? ""
+            return .failure(
+                verb: "sendmail", status: .config,
+                message: "postern sendmail: no submission server configured\(where_) (set 'server')")
+        }
+        let inputs = SubmissionInputs(
+            server: server, connect: options.connect, security: options.security, helo: options.helo,
+            timeout: options.timeout, caFile: options.caFile, credential: options.credential, layers: layers,
+            sign: options.sign, encrypt: options.encrypt)
+        let ignoreDots = invocation.ignoreDots
+        return await SendVerb.run(
+            verb: "sendmail", inputs: inputs, messageFiles: ["-"],
+            overrides: OutgoingMessage.EnvelopeOverrides(
+                sender: options.from, recipients: invocation.recipients,
+                addHeaderRecipients: invocation.recipientsFromHeaders),
+            transformInput: { ignoreDots ? $0 : SendmailInputTerminator.truncatedAtLoneDot($0) },
+            environment: environment, logger: logger)
     }
 
     /// Exit 78 with every located diagnostic on stderr (and in the JSON report's error).
