@@ -58,7 +58,8 @@ public final class DemoMailServer: Sendable {
                                 try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
                             }
                             try pipeline.addHandler(
-                                DemoSMTPSession(log: log, account: account, sslContext: sslContext, tlsActive: implicit))
+                                DemoSMTPSession(log: log, account: account, sslContext: sslContext, tlsActive: implicit)
+                            )
                         }
                     }
                     .bind(host: "127.0.0.1", port: 0)

@@ -65,7 +65,8 @@ public enum DemoRunner {
 
     /// Runs the four steps against a fresh demo server and shuts it down.
     /// - Throws: ``DemoError`` when keys or policies are missing or the server cannot start.
-    public static func run(_ configuration: DemoConfiguration = DemoConfiguration(), logger: Logger) async throws(DemoError)
+    public static func run(_ configuration: DemoConfiguration = DemoConfiguration(), logger: Logger)
+        async throws(DemoError)
         -> DemoResult
     {
         let missing = configuration.missingKeyFiles
@@ -142,7 +143,8 @@ struct StepContext {
     /// `--server localhost:PORT --connect 127.0.0.1:PORT --ca-file keys/demo/ca.pem`.
     func connection(port: Int, security: SecurityMode) -> ConnectionSettings {
         ConnectionSettings(
-            server: ServerEndpoint(host: "localhost", port: port), connect: ServerEndpoint(host: "127.0.0.1", port: port),
+            server: ServerEndpoint(host: "localhost", port: port),
+            connect: ServerEndpoint(host: "127.0.0.1", port: port),
             security: security, timeout: 15, caFile: configuration.key("ca.pem"))
     }
 

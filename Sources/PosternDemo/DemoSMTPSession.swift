@@ -106,7 +106,8 @@ final class DemoSMTPSession: ChannelInboundHandler {
             // The 220 leaves in the clear; only then does TLS go at the head of the pipeline.
             reply("220 2.0.0 ready to start TLS", context: context)
             do {
-                try context.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
+                try context.pipeline.syncOperations.addHandler(
+                    NIOSSLServerHandler(context: sslContext), position: .first)
                 tlsActive = true
                 upgradedJustNow = true
                 resetTransaction()

@@ -24,6 +24,7 @@ public enum DemoTextRenderer {
         lines.append("   policy layers: \(report.policy?.layers.joined(separator: " + ") ?? "(none)")")
         lines.append("   decision:      \(report.decision) (exit \(report.exitCode.rawValue))")
         lines.append("   transport:     \(transport(report.transport))")
+        lines.append("   pin:           \(pin(report))")
         if let protection = report.protection, protection.signed != nil || protection.encrypted != nil {
             lines.append(
                 "   protection:    signed \(protection.signed ?? "no"), encrypted \(protection.encrypted ?? "no")")
@@ -64,10 +65,27 @@ public enum DemoTextRenderer {
         }
         if let certificate = transport.certificate {
             if let verified = certificate.verified { parts.append("certificate verified: \(verified ? "yes" : "no")") }
-            if let pin = certificate.spkiSHA256 { parts.append("server pin \(pin)") }
         }
         if let auth = transport.auth { parts.append("AUTH \(auth)") }
         return parts.joined(separator: ", ")
+    }
+
+    /// What the effective policy says about pins, and the server key's pin when a connection was made.
+    static func pin(_ report: Report) -> String {
+        let effective = report.policy?.effective
+        var pins: [String] = []
+        if case .array(let items)? = effective?["transport.pins"]?["value"] {
+            for case .string(let pin) in items { pins.append(pin) }
+        }
+        var requirePin = false
+        if case .bool(let required)? = effective?["transport.starttls.require-pin"]?["value"] { requirePin = required }
+        let policy =
+            pins.isEmpty
+            ? (requirePin ? "none configured, and STARTTLS requires one" : "none configured, none required")
+            : "\(pins.count) configured"
+        guard let key = report.transport?.certificate?.spkiSHA256 else { return policy }
+        let matched = pins.isEmpty ? "" : (pins.contains(key) ? ", matched" : ", NOT matched")
+        return "\(policy); server key \(key)\(matched)"
     }
 
     static func seen(_ observation: DemoServerObservation) -> String {

@@ -43,7 +43,8 @@ struct DemoRunnerTests {
     func fourSends() async throws {
         let keys = try GeneratedKeys()
         let configuration = DemoConfiguration(
-            keysDirectory: keys.keysDirectory, policiesDirectory: repositoryRoot.appendingPathComponent("policies").path)
+            keysDirectory: keys.keysDirectory, policiesDirectory: repositoryRoot.appendingPathComponent("policies").path
+        )
         let result = try await DemoRunner.run(configuration, logger: logger)
         #expect(result.steps.map(\.id) == ["a", "b", "c", "d"])
         for step in result.steps {
@@ -100,14 +101,16 @@ struct DemoRunnerTests {
     func outputsCarryNoSecret() async throws {
         let keys = try GeneratedKeys()
         let server = try await DemoMailServer.start(
-            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key")
+            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
+        )
         let password = String(decoding: server.account.password, as: UTF8.self)
         await server.shutdown()
         #expect(password.count >= 24)
         #expect(!"\(server.account)".contains(password))
 
         let configuration = DemoConfiguration(
-            keysDirectory: keys.keysDirectory, policiesDirectory: repositoryRoot.appendingPathComponent("policies").path)
+            keysDirectory: keys.keysDirectory, policiesDirectory: repositoryRoot.appendingPathComponent("policies").path
+        )
         let result = try await DemoRunner.run(configuration, logger: logger)
         let json = try JSONEncoder().encode(result)
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
@@ -125,7 +128,8 @@ struct DemoRunnerTests {
     func wrongPasswordAndMissingKeys() async throws {
         let keys = try GeneratedKeys()
         let server = try await DemoMailServer.start(
-            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key")
+            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
+        )
         let request = SubmissionRequest(
             connection: ConnectionSettings(
                 server: ServerEndpoint(host: "localhost", port: server.implicitTLSPort),
@@ -135,7 +139,8 @@ struct DemoRunnerTests {
             policy: CompiledPolicy(layers: []),
             messages: [
                 SubmissionMessage(
-                    content: .bytes(Array("From: a@example.test\r\nTo: b@example.test\r\nSubject: x\r\n\r\nx\r\n".utf8)),
+                    content: .bytes(
+                        Array("From: a@example.test\r\nTo: b@example.test\r\nSubject: x\r\n\r\nx\r\n".utf8)),
                     sender: "alice@example.test", recipients: ["bob@example.test"])
             ])
         let report = await MailSubmitter().send(request, logger: logger)
@@ -148,5 +153,40 @@ struct DemoRunnerTests {
 
         let empty = DemoConfiguration(keysDirectory: keys.root.appendingPathComponent("nowhere").path)
         await #expect(throws: DemoError.self) { try await DemoRunner.run(empty, logger: logger) }
+    }
+}
+
+@Suite("demo server", .serialized)
+struct DemoMailServerTests {
+    @Test("data is un-stuffed exactly, and AUTH comes only after STARTTLS and the second EHLO")
+    func unstuffingAndAuthOnlyUnderTLS() async throws {
+        let keys = try GeneratedKeys()
+        let server = try await DemoMailServer.start(
+            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
+        )
+        let message =
+            "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: dots\r\n\r\n"
+            + ".leading dot\r\n..two dots\r\n.\r\nafter a lone dot\r\n"
+        let request = SubmissionRequest(
+            connection: ConnectionSettings(
+                server: ServerEndpoint(host: "localhost", port: server.startTLSPort),
+                connect: ServerEndpoint(host: "127.0.0.1", port: server.startTLSPort), security: .starttls,
+                timeout: 15, caFile: keys.keysDirectory + "/ca.pem"),
+            credentials: server.account.credentials, policy: CompiledPolicy(layers: []),
+            messages: [
+                SubmissionMessage(
+                    content: .bytes(Array(message.utf8)), sender: "alice@example.test",
+                    recipients: ["bob@example.test"])
+            ])
+        let report = await MailSubmitter().send(request, logger: logger)
+        let seen = server.observation
+        await server.shutdown()
+        #expect(report.exitCode == .ok, "\(report.violations.map(\.code)) \(report.error ?? "")")
+        #expect(report.transport?.security == "starttls")
+        #expect(seen.commandVerbs.prefix(4) == ["EHLO", "STARTTLS", "EHLO", "AUTH"])
+        #expect(seen.authAttempts == 1)
+        #expect(seen.authSuccesses == 1)
+        let arrived = try #require(seen.messages.first)
+        #expect(arrived.data == Array(message.utf8))
     }
 }
