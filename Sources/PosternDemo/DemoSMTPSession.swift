@@ -46,7 +46,7 @@ final class DemoSMTPSession: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data input: NIOAny) {
         var buffer = unwrapInboundIn(input)
         pending += buffer.readBytes(length: buffer.readableBytes) ?? []
-        while let end = lineEnd() {
+        while !closing, let end = lineEnd() {
             let line = Array(pending[..<end])
             pending.removeFirst(end + 2)
             handle(line: line, context: context)
@@ -57,13 +57,21 @@ final class DemoSMTPSession: ChannelInboundHandler {
                 return
             }
         }
-        if pending.count > Self.maximumLineLength {
+        if !closing, pending.count > Self.maximumLineLength {
             reply("500 5.5.6 line too long", context: context)
-            context.close(promise: nil)
+            close(context: context)
         }
     }
 
     private var upgradedJustNow = false
+    /// Set once the session closes the connection: nothing more is read or answered.
+    private var closing = false
+
+    private func close(context: ChannelHandlerContext) {
+        closing = true
+        pending = []
+        context.close(promise: nil)
+    }
 
     private func lineEnd() -> Int? {
         guard pending.count >= 2 else { return nil }
@@ -113,7 +121,7 @@ final class DemoSMTPSession: ChannelInboundHandler {
                 resetTransaction()
                 authenticated = false
             } catch {
-                context.close(promise: nil)
+                close(context: context)
             }
         case "AUTH":
             log.update { $0.authAttempts += 1 }
@@ -159,7 +167,7 @@ final class DemoSMTPSession: ChannelInboundHandler {
             reply("250 2.0.0 ok", context: context)
         case "QUIT":
             reply("221 2.0.0 bye", context: context)
-            context.close(promise: nil)
+            close(context: context)
         default:
             reply("500 5.5.2 command not recognised", context: context)
         }
@@ -192,7 +200,7 @@ final class DemoSMTPSession: ChannelInboundHandler {
         let content = line.first == 46 ? line.dropFirst() : line[...]
         guard data.count + content.count + 2 <= Self.maximumMessageSize else {
             reply("552 5.3.4 message too big", context: context)
-            context.close(promise: nil)
+            close(context: context)
             return
         }
         data += content
@@ -220,6 +228,6 @@ final class DemoSMTPSession: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+        close(context: context)
     }
 }
