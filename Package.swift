@@ -204,7 +204,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PosternDemoTests",
-            dependencies: ["PosternDemo", "Postern", "PosternPolicy", "PosternSMTP", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PosternDemo", "Postern", "PosternPolicy", "PosternSMTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

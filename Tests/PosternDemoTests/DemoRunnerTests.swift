@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import Postern
 import PosternPolicy
 import PosternSMTP
@@ -188,5 +190,57 @@ struct DemoMailServerTests {
         #expect(seen.authSuccesses == 1)
         let arrived = try #require(seen.messages.first)
         #expect(arrived.data == Array(message.utf8))
+    }
+}
+
+/// Raw plaintext bytes to the STARTTLS port; returns everything the server answered until it closed.
+private func rawExchange(port: Int, sending bytes: [UInt8]) async throws -> String {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .connect(host: "127.0.0.1", port: port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+            }
+        }
+    return try await channel.executeThenClose { inbound, outbound in
+        try await outbound.write(ByteBuffer(bytes: bytes))
+        var received = ""
+        for try await buffer in inbound { received += String(buffer: buffer) }
+        return received
+    }
+}
+
+@Suite("demo server, hostile input", .serialized)
+struct DemoMailServerHostileInputTests {
+    @Test("a line without end is cut off at the limit and the connection closed")
+    func endlessLine() async throws {
+        let keys = try GeneratedKeys()
+        let server = try await DemoMailServer.start(
+            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
+        )
+        let reply = try await rawExchange(
+            port: server.startTLSPort, sending: [UInt8](repeating: 0x41, count: DemoSMTPSession.maximumLineLength + 10))
+        await server.shutdown()
+        #expect(reply.hasPrefix("220 "))
+        #expect(reply.contains("500 5.5.6"))
+    }
+
+    @Test("AUTH in plaintext is neither offered nor accepted, and MAIL needs AUTH")
+    func noAuthBeforeTLS() async throws {
+        let keys = try GeneratedKeys()
+        let server = try await DemoMailServer.start(
+            certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
+        )
+        let reply = try await rawExchange(
+            port: server.startTLSPort,
+            sending: Array("EHLO t\r\nAUTH PLAIN AGZvbwBiYXI=\r\nMAIL FROM:<a@example.test>\r\nQUIT\r\n".utf8))
+        let seen = server.observation
+        await server.shutdown()
+        #expect(reply.contains("250-STARTTLS"))
+        #expect(!reply.contains("AUTH PLAIN"))
+        #expect(reply.contains("538 5.7.11"))
+        #expect(reply.contains("530 5.7.0"))
+        #expect(reply.contains("221 "))
+        #expect(seen.authSuccesses == 0)
+        #expect(seen.messages.isEmpty)
     }
 }
