@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PosternTLS", targets: ["PosternTLS"]),
         .library(name: "PosternSMIME", targets: ["PosternSMIME"]),
         .library(name: "PosternTransport", targets: ["PosternTransport"]),
+        .library(name: "PosternDemo", targets: ["PosternDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -46,6 +47,7 @@ let package = Package(
                 "PosternMIME",
                 "PosternSMTP",
                 "PosternTransport",
+                "PosternDemo",
             ]
         ),
         .executableTarget(name: "postern", dependencies: ["PosternCLI"]),
@@ -194,6 +196,32 @@ let package = Package(
         ),
         // Postern (the real binary) against the real Postfix + Dovecot of scripts/mailserver/.
         .testTarget(name: "PosternInteropTests", dependencies: ["postern"]),
+        // `postern demo`: an embedded demo submission server (loopback, ephemeral ports, in-memory mailbox)
+        // and the four-step walk-through over the facade.
+        .target(
+            name: "PosternDemo",
+            dependencies: [
+                "Postern",
+                "PosternPolicy",
+                "PosternTransport",
+                "PosternSMTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PosternDemoTests",
+            dependencies: [
+                "PosternDemo", "Postern", "PosternPolicy", "PosternSMTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,6 +8,7 @@ struct PosternCommand: AsyncParsableCommand {
         subcommands: [
             SendCommand.self, SealCommand.self, CheckCommand.self, ExplainCommand.self,
             PolicyCommand.self, PinCommand.self, SendmailCommand.self,
+            DemoCommand.self,
         ]
     )
 
