@@ -164,13 +164,13 @@ enum PreScan {
                         return Problem(
                             line: lineNumber, column: column + 1,
                             message:
-                                "YAML anchors and aliases are not allowed in policy files (quote the value if it is text)"
+                                "YAML anchors and aliases are not allowed (quote the value if it is text)"
                         )
                     case "!":
                         // Tags could make a value pass for another type (`!!str 1`); policies need none.
                         return Problem(
                             line: lineNumber, column: column + 1,
-                            message: "YAML tags are not allowed in policy files (quote the value if it is text)")
+                            message: "YAML tags are not allowed (quote the value if it is text)")
                     case "\"":
                         quote = .double
                         atNodeStart = false

@@ -36,7 +36,7 @@ struct ConfigurationParser {
         guard !text.allSatisfy(\.isWhitespace) else {
             return failure(at: nil, "the file is empty; expected a mapping starting with 'postern-config: 1'")
         }
-        if let problem = ConfigurationPreScan.problem(in: text) {
+        if let problem = YAMLStructureCheck.firstProblem(in: text) {
             diagnostics.append(PolicyDiagnostic(file: file, line: problem.line, column: problem.column, message: problem.message))
             return .failure(ConfigurationError(code: .invalid, diagnostics: diagnostics))
         }
