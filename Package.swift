@@ -194,6 +194,14 @@ let package = Package(
         ),
         // Postern (the real binary) against the real Postfix + Dovecot of scripts/mailserver/.
         .testTarget(name: "PosternInteropTests", dependencies: ["postern"]),
+        // send with sealing: required/requested protection applied before submission, checked with openssl and gpg.
+        .testTarget(
+            name: "PosternSealSendTests",
+            dependencies: [
+                "Postern", "PosternPolicy", "PosternSMTP", "PosternTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
