@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "PosternSealSendTests",
             dependencies: [
-                "Postern", "PosternPolicy", "PosternSMTP", "PosternTestSupport",
+                "Postern", "PosternPolicy", "PosternSMTP", "PosternTestSupport", "postern",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
