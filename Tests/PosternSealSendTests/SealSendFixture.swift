@@ -113,7 +113,7 @@ final class SealSendFixture {
 func unstuffed(_ received: [UInt8]) -> [UInt8] {
     let text = String(decoding: received, as: UTF8.self)
     let lines = text.components(separatedBy: "\r\n").map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }
-    return Array(lines.joined(separator: "\r\n").utf8) + (text.hasSuffix("\r\n") ? [] : [])
+    return Array(lines.joined(separator: "\r\n").utf8)
 }
 
 /// The header section of a message (up to the first empty line).
