@@ -222,6 +222,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // send with sealing: required/requested protection applied before submission, checked with openssl and gpg.
+        .testTarget(
+            name: "PosternSealSendTests",
+            dependencies: [
+                "Postern", "PosternPolicy", "PosternSMTP", "PosternTestSupport", "postern",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Postern
 
 /// `postern send [FILE|-]`: evaluate, protect and submit one message.
 struct SendCommand: ReportingCommand {
@@ -45,7 +46,11 @@ struct SendCommand: ReportingCommand {
             security: connection.security?.mode, helo: connection.helo, timeout: connection.timeout,
             caFile: connection.caFile, credential: credentials.credential,
             layers: PolicyLayerSelection.resolve(files: policy.files, environment: ProcessEnvironment.current),
-            sign: protection.sign?.format, encrypt: protection.encrypt?.format)
+            sign: protection.sign?.format, encrypt: protection.encrypt?.format,
+            keys: SealKeyMaterial(
+                smimeCertificateFile: keys.smimeCert, smimeKeyFile: keys.smimeKey,
+                smimeCertificateDirectory: keys.smimeCerts, caFile: connection.caFile, gnupgHome: keys.gnupgHome,
+                pgpSigner: keys.pgpSigner))
         return await SendVerb.run(
             verb: "send", inputs: submission, messageFiles: inputs,
             overrides: OutgoingMessage.EnvelopeOverrides(sender: envelope.sender, recipients: envelope.recipients),

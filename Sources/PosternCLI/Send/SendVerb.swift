@@ -15,25 +15,20 @@ enum SendVerb {
         case .success(let compiled): policy = compiled
         case .failure(let failed): return failed.result
         }
-        if inputs.sign != nil || inputs.encrypt != nil {
-            // Sealing (S/MIME, OpenPGP) is not wired into submission in this build: refuse rather than send in clear.
-            return .failure(
-                verb: verb, status: .unavailable,
-                message: "postern \(verb): --sign/--encrypt are not available for sending yet in this build; nothing was sent")
-        }
         let loaded: [MessageInput.Loaded]
         switch MessageInput.load(messageFiles) {
         case .success(let messages): loaded = messages
         case .failure(let failure): return .failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
         }
-        var messages: [SubmissionMessage] = []
+        var messages: [SealableMessage] = []
         for input in loaded {
             do {
-                let prepared = try OutgoingMessage.prepare(transformInput(input.bytes), overrides: overrides)
+                let original = transformInput(input.bytes)
+                let prepared = try OutgoingMessage.prepare(original, overrides: overrides)
                 messages.append(
-                    SubmissionMessage(
+                    SealableMessage(original: original, unprotected: SubmissionMessage(
                         content: .bytes(prepared.wireBytes), sender: prepared.sender.isEmpty ? nil : prepared.sender, recipients: prepared.recipients,
-                        bccRecipients: prepared.bccRecipients, headersRequireSMTPUTF8: prepared.requiresSMTPUTF8))
+                        bccRecipients: prepared.bccRecipients, headersRequireSMTPUTF8: prepared.requiresSMTPUTF8)))
             } catch {
                 return .failure(verb: verb, status: .dataErr, message: "postern \(verb): \(input.name): \(error.message)")
             }
@@ -43,9 +38,11 @@ enum SendVerb {
         case .success(let resolved): credentials = resolved
         case .failure(let failure): return .failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
         }
-        let request = SubmissionRequest(
-            connection: inputs.connectionSettings, credentials: credentials, policy: policy, messages: messages)
-        var report = await MailSubmitter().send(request, logger: logger)
+        // Seals first when asked for or required by the policy; a denied seal opens no connection.
+        let request = SealAndSubmitRequest(
+            connection: inputs.connectionSettings, credentials: credentials, policy: policy, messages: messages,
+            sign: inputs.sign, encrypt: inputs.encrypt, keys: inputs.keys)
+        var report = await sealAndSubmit(request, logger: logger)
         report.verb = verb
         return CommandResult(report: report, diagnostics: SubmissionSummary.lines(report: report, messages: messages.count))
     }

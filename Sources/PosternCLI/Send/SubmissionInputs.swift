@@ -23,6 +23,9 @@ struct SubmissionInputs: Sendable {
     /// Protection asked for (`--sign`, `--encrypt`).
     var sign: ProtectionFormat?
     var encrypt: ProtectionFormat?
+    /// Key material (`--smime-cert`, `--smime-key`, `--smime-certs`, `--gnupg-home`, `--pgp-signer`, `--ca-file`;
+    /// for `sendmail` the configuration file's keys).
+    var keys: SealKeyMaterial = SealKeyMaterial()
 
     /// The connection settings of the facade.
     var connectionSettings: ConnectionSettings {

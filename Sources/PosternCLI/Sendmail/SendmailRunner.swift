@@ -90,7 +90,11 @@ enum SendmailRunner {
         let inputs = SubmissionInputs(
             server: server, connect: options.connect, security: options.security, helo: options.helo,
             timeout: options.timeout, caFile: options.caFile, credential: options.credential, layers: layers,
-            sign: options.sign, encrypt: options.encrypt)
+            sign: options.sign, encrypt: options.encrypt,
+            keys: SealKeyMaterial(
+                smimeCertificateFile: options.smimeCert, smimeKeyFile: options.smimeKey,
+                smimeCertificateDirectory: options.smimeCerts, caFile: options.caFile, gnupgHome: options.gnupgHome,
+                pgpSigner: options.pgpSigner))
         let ignoreDots = invocation.ignoreDots
         return await SendVerb.run(
             verb: "sendmail", inputs: inputs, messageFiles: ["-"],
