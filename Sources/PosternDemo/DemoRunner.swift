@@ -31,8 +31,9 @@ public struct DemoConfiguration: Sendable {
     func policy(_ name: String) -> String { "\(policiesDirectory)/\(name)" }
 }
 
-/// Runs `postern demo`: starts ``DemoMailServer`` and makes four sends through the facade (``seal(_:logger:)``
-/// then ``MailSubmitter/send(_:logger:)``), each judged against what it should do.
+/// Runs `postern demo`: starts ``DemoMailServer`` and makes four sends through the facade
+/// (``sealAndSubmit(_:submitter:logger:)`` or ``MailSubmitter/send(_:logger:)``, as `postern send` does),
+/// each judged against what it should do.
 public enum DemoRunner {
     /// An extra layer for step a: every message signed and encrypted, S/MIME only.
     static let signAndEncryptLayer = """
@@ -164,23 +165,18 @@ struct StepContext {
             let content = message(
                 from: "Alice <\(Self.alice)>", to: "Bob <\(Self.bob)>", subject: "Quarterly figures (demo)",
                 body: "Bob, \(DemoRunner.secretPhrase).")
-            let sealed = await seal(
-                SealRequest(
-                    input: .bytes(content), server: "localhost:\(port)", policy: policy, sign: .smime,
-                    encrypt: .smime, keys: smimeKeys),
+            return await sealAndSubmit(
+                SealAndSubmitRequest(
+                    connection: connection(port: port, security: .implicitTLS),
+                    credentials: server.account.credentials, policy: policy,
+                    messages: [
+                        SealableMessage(
+                            original: content,
+                            unprotected: SubmissionMessage(
+                                content: .bytes(content), sender: Self.alice, recipients: [Self.bob]))
+                    ],
+                    sign: .smime, encrypt: .smime, keys: smimeKeys),
                 logger: logger)
-            guard sealed.exitStatus == .ok, case .bytes(let bytes)? = sealed.main?.content else { return sealed.report }
-            let request = SubmissionRequest(
-                connection: connection(port: port, security: .implicitTLS), credentials: server.account.credentials,
-                policy: policy,
-                messages: [
-                    SubmissionMessage(
-                        content: .bytes(bytes), sender: Self.alice, recipients: [Self.bob],
-                        protection: ProtectionFacts(signed: .smime, encrypted: .smime, signingKeyAvailable: true))
-                ])
-            var report = await MailSubmitter().send(request, logger: logger)
-            report.protection = sealed.report.protection ?? report.protection
-            return report
         }
         var discrepancy = DemoStep.judge(expected: .allow, codes: [], report: report, server: seen)
         var excerpt: [String] = []
@@ -240,18 +236,18 @@ struct StepContext {
         let port = server.implicitTLSPort
         let (report, seen) = await observe {
             let content = message(from: sender, to: recipient, subject: "Offer", body: "Carol, the offer.")
-            let sealed = await seal(
-                SealRequest(
-                    input: .bytes(content), server: "localhost:\(port)", policy: policy, encrypt: .smime,
-                    keys: smimeKeys),
+            // The same call `postern send` makes: a denied seal opens no connection.
+            return await sealAndSubmit(
+                SealAndSubmitRequest(
+                    connection: connection(port: port, security: .implicitTLS),
+                    credentials: server.account.credentials, policy: policy,
+                    messages: [
+                        SealableMessage(
+                            original: content,
+                            unprotected: SubmissionMessage(content: .bytes(content), sender: sender, recipients: [recipient]))
+                    ],
+                    encrypt: .smime, keys: smimeKeys),
                 logger: logger)
-            // Exactly what `send` does: nothing is submitted unless sealing succeeded.
-            guard sealed.exitStatus == .ok, case .bytes(let bytes)? = sealed.main?.content else { return sealed.report }
-            let request = SubmissionRequest(
-                connection: connection(port: port, security: .implicitTLS), credentials: server.account.credentials,
-                policy: policy,
-                messages: [SubmissionMessage(content: .bytes(bytes), sender: sender, recipients: [recipient])])
-            return await MailSubmitter().send(request, logger: logger)
         }
         let codes = ["recipient-key-missing"]
         var discrepancy = DemoStep.judge(expected: .deny, codes: codes, report: report, server: seen)
