@@ -34,19 +34,25 @@ final class GPGSMHome {
             ).split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         try Data("\(fingerprint) S relax\n".utf8).write(to: URL(fileURLWithPath: "\(path)/trustlist.txt"))
         // gpgsm 2.2 reads only the legacy PKCS#12 encryption; the empty password is not a secret.
+        // Setup, not the behaviour under test: inside the full parallel suite gpgsm 2.2 has
+        // rejected this import ("decryption failed") about once in five runs, and re-importing
+        // the same file failed again; 60 standalone export+import runs never failed, so the
+        // cause is not understood yet. A failed import restarts the agent and exports a new
+        // bundle, up to 3 attempts.
         let bundle = pki.path("\(recipient.name)-legacy.p12")
-        try TestPKI.openssl([
-            "pkcs12", "-export", "-inkey", recipient.keyPath, "-in", recipient.certificatePath, "-passout", "pass:",
-            "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1", "-out", bundle,
-        ])
-        // Setup, not the behaviour under test: under the full parallel suite, gpgsm 2.2 has
-        // been seen to fail this import once ("decryption failed") while the same import
-        // passes alone every time; one retry keeps that setup noise out of the result.
-        do {
-            try gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
-        } catch {
-            _ = try? TestPKI.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
-            try gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
+        var attempt = 1
+        while true {
+            try TestPKI.openssl([
+                "pkcs12", "-export", "-inkey", recipient.keyPath, "-in", recipient.certificatePath, "-passout",
+                "pass:", "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1", "-out", bundle,
+            ])
+            do {
+                try gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
+                return
+            } catch where attempt < 3 {
+                attempt += 1
+                _ = try? TestPKI.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
+            }
         }
     }
 
