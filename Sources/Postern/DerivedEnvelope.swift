@@ -1,20 +1,26 @@
 import PosternMIME
 
-/// The SMTP envelope of a message: who it is from and to whom it goes, derived the way
-/// `postern send` derives it.
+/// The SMTP envelope of a message: who it is from and to whom it goes.
 ///
-/// The sender is the caller's (`--from`) or else the one address in `From:` (with several
-/// `From:` addresses, the one in `Sender:`, RFC 5322 §3.6.2). The recipients are the
-/// caller's (`--to`) or else every address in `To:`, `Cc:` and `Bcc:`, without duplicates
-/// (compared ignoring case), in header order.
+/// This is the one derivation `postern send`, `postern sendmail`, `postern seal` and
+/// ``PolicyEvaluator`` share, so a compliance tool judges exactly the envelope a send would use:
+///
+/// - The sender is the caller's (`--from`, sendmail `-f`; the empty string is the null
+///   reverse-path `<>`) or else the one address in `From:` (with several `From:` addresses, the
+///   one in `Sender:`, RFC 5322 §3.6.2).
+/// - The recipients are the caller's (`--to`, sendmail arguments) or else every address in
+///   `To:`, `Cc:` and `Bcc:`; with sendmail `-t`, the caller's and then the headers'. Duplicates
+///   (compared ignoring case) are dropped, the first spelling and position kept.
+/// - A recipient is *blind* when `Bcc:` names it and `To:`/`Cc:` do not, however it was given:
+///   it gets a transaction (and, when encrypted, a copy) of its own, so no other recipient learns
+///   of it (CONTRACT §3.4).
 ///
 /// Every address must be a plain `local@domain` without spaces, control characters or angle
 /// brackets; anything else (a quoted local part with a space included) is refused as a data
 /// error rather than guessed at.
 ///
 /// - Important: Policies judge these addresses, not the display names or header text.
-///   A `Bcc:` header is never transmitted; ``bccRecipients`` says who came from it so
-///   each gets its own transaction.
+///   A `Bcc:` header is never transmitted.
 public struct DerivedEnvelope: Hashable, Sendable {
     /// Where the envelope sender came from.
     public struct SenderOrigin: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
@@ -38,8 +44,14 @@ public struct DerivedEnvelope: Hashable, Sendable {
     public var senderOrigin: SenderOrigin
     /// Every envelope recipient (`RCPT TO`), Bcc recipients included.
     public var recipients: [String]
-    /// The recipients that came from `Bcc:` (empty when the caller gave the recipients).
+    /// The blind recipients: named in `Bcc:` and not in `To:`/`Cc:`, in ``recipients`` order.
     public var bccRecipients: [String]
+
+    /// The recipients that share the main transaction: ``recipients`` without ``bccRecipients``.
+    public var visibleRecipients: [String] {
+        let blind = Set(bccRecipients.map { $0.lowercased() })
+        return recipients.filter { !blind.contains($0.lowercased()) }
+    }
 
     /// Creates an envelope from its parts.
     public init(sender: String, senderOrigin: SenderOrigin, recipients: [String], bccRecipients: [String]) {
@@ -56,46 +68,55 @@ public struct DerivedEnvelope: Hashable, Sendable {
     /// Derives the envelope of `message`, with the caller's sender and recipients taking
     /// precedence over the headers.
     ///
+    /// - Parameters:
+    ///   - explicitSender: the caller's envelope sender; `""` is the null reverse-path.
+    ///   - explicitRecipients: the caller's recipients; `nil` or empty means "from the headers".
+    ///   - addingHeaderRecipients: sendmail `-t`: the header recipients are added to the caller's.
     /// - Throws: ``ComplianceInputError`` when an address header does not parse, when there
-    ///   is no sender or no recipient, or when a caller's address is not a plain address.
+    ///   is no sender or no recipient, or when an address is not a plain address.
     public static func derive(
-        from message: Message, sender explicitSender: String? = nil, recipients explicitRecipients: [String]? = nil
+        from message: Message, sender explicitSender: String? = nil, recipients explicitRecipients: [String]? = nil,
+        addingHeaderRecipients: Bool = false
     ) throws(ComplianceInputError) -> DerivedEnvelope {
         let sender: String
         let origin: SenderOrigin
         if let explicitSender {
-            sender = try validated(explicitSender, role: "envelope sender")
+            sender = explicitSender.isEmpty ? "" : try validated(explicitSender, role: "envelope sender")
             origin = .caller
         } else {
             (sender, origin) = try headerSender(of: message)
         }
 
-        var recipients: [String]
-        var bcc: [String] = []
-        if let explicitRecipients {
-            recipients = []
-            var seen: Set<String> = []
-            for recipient in explicitRecipients {
-                let address = try validated(recipient, role: "envelope recipient")
-                if seen.insert(address.lowercased()).inserted { recipients.append(address) }
-            }
-        } else {
-            do {
-                recipients = try message.recipients(includingBcc: true).map(\.address)
-                let bccAddresses = Set(try message.addresses(in: "Bcc").map { $0.address.lowercased() })
-                // An address also named in To/Cc is not a blind copy: it is already visible.
-                let visible = Set(try message.recipients(includingBcc: false).map { $0.address.lowercased() })
-                bcc = recipients.filter { bccAddresses.contains($0.lowercased()) && !visible.contains($0.lowercased()) }
-            } catch let error as MIMEError {
-                throw ComplianceInputError(parsing: error)
-            } catch {
-                throw ComplianceInputError(.malformedMessage, "the recipient headers do not parse")
-            }
-            for address in recipients { _ = try validated(address, role: "recipient header address") }
+        let visibleHeader: [String]
+        let bccHeader: [String]
+        do {
+            visibleHeader = try message.recipients(includingBcc: false).map(\.address)
+            bccHeader = try message.addresses(in: "Bcc").map(\.address)
+        } catch let error as MIMEError {
+            throw ComplianceInputError(parsing: error)
+        } catch {
+            throw ComplianceInputError(.malformedMessage, "the recipient headers do not parse")
+        }
+
+        var named: [(address: String, role: String)] = []
+        let callerGave = !(explicitRecipients ?? []).isEmpty
+        for address in explicitRecipients ?? [] { named.append((address, "envelope recipient")) }
+        if !callerGave || addingHeaderRecipients {
+            // Header order, as `message.recipients(includingBcc: true)` gives it: To, Cc, then Bcc.
+            for address in visibleHeader + bccHeader { named.append((address, "recipient header address")) }
+        }
+        var recipients: [String] = []
+        var seen: Set<String> = []
+        for (address, role) in named {
+            let checked = try validated(address, role: role)
+            if seen.insert(checked.lowercased()).inserted { recipients.append(checked) }
         }
         guard !recipients.isEmpty else {
             throw ComplianceInputError(.noRecipients, "no envelope recipient given and To:, Cc:, Bcc: name none")
         }
+        let visible = Set(visibleHeader.map { $0.lowercased() })
+        let blindHeader = Set(bccHeader.map { $0.lowercased() }).subtracting(visible)
+        let bcc = recipients.filter { blindHeader.contains($0.lowercased()) }
         return DerivedEnvelope(sender: sender, senderOrigin: origin, recipients: recipients, bccRecipients: bcc)
     }
 
@@ -137,10 +158,14 @@ public struct DerivedEnvelope: Hashable, Sendable {
                 || scalar.properties.isWhitespace
         }
         guard !forbidden else {
+            let lineBreakOrNUL = address.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" }
+            let control = address.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+            // A CR or LF could smuggle an SMTP command: say so plainly, and never echo the address.
             throw ComplianceInputError(
                 .invalidAddress,
-                "\(role) holds a control character, a space or an angle bracket"
-                    + (address.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } ? "" : ": \(shown)"))
+                lineBreakOrNUL
+                    ? "\(role) holds CR, LF or NUL"
+                    : "\(role) holds a control character, a space or an angle bracket" + (control ? "" : ": \(shown)"))
         }
         guard let at = address.lastIndex(of: "@"), at != address.startIndex,
             address.index(after: at) != address.endIndex

@@ -48,6 +48,36 @@ struct OutgoingMessageTests {
         #expect(prepared.bccRecipients == ["eve@example.org", "frank@example.org"])
     }
 
+    @Test("an address in To and in Bcc is already visible: it stays in the shared transaction")
+    func visibleAndBlind() throws {
+        let text = "From: a@example.org\r\nTo: b@example.org\r\nBcc: B@example.org, c@example.org\r\n\r\nbody\r\n"
+        let prepared = try OutgoingMessage.prepare(Array(text.utf8), overrides: .init())
+        #expect(prepared.recipients == ["b@example.org"])
+        #expect(prepared.bccRecipients == ["c@example.org"])
+    }
+
+    @Test("several From: addresses: Sender: picks the envelope sender (RFC 5322 §3.6.2), else it is a data error")
+    func severalFromAddresses() throws {
+        let withSender = "From: a@example.org, b@example.org\r\nSender: b@example.org\r\nTo: c@example.org\r\n\r\nx\r\n"
+        #expect(try OutgoingMessage.prepare(Array(withSender.utf8), overrides: .init()).sender == "b@example.org")
+        let without = "From: a@example.org, b@example.org\r\nTo: c@example.org\r\n\r\nx\r\n"
+        let failure = #expect(throws: OutgoingMessage.Failure.self) {
+            try OutgoingMessage.prepare(Array(without.utf8), overrides: .init())
+        }
+        #expect(failure?.message.contains("Sender") == true)
+    }
+
+    @Test("sendmail -f '<>' is the null sender; an address that is not local@domain is refused before any byte")
+    func nullSenderAndPlainAddresses() throws {
+        let text = "From: a@example.org\r\nTo: c@example.org\r\n\r\nx\r\n"
+        #expect(try OutgoingMessage.prepare(Array(text.utf8), overrides: .init(sender: "")).sender == "")
+        for bad in ["root", "<c@example.org>", "c d@example.org"] {
+            #expect(throws: OutgoingMessage.Failure.self) {
+                try OutgoingMessage.prepare(Array(text.utf8), overrides: .init(recipients: [bad]))
+            }
+        }
+    }
+
     @Test("bare LF and bare CR become CRLF; a line over 998 octets becomes quoted-printable")
     func canonicalForm() throws {
         let long = String(repeating: "x", count: 1500)

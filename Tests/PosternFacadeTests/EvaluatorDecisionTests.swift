@@ -233,7 +233,6 @@ import Testing
         ("bob@example.org\r\nRCPT TO:<x@evil.example>", ComplianceInputError.Code.invalidAddress),
         ("<bob@example.org>", .invalidAddress),
         ("bob", .invalidAddress),
-        ("", .invalidAddress),
         (String(repeating: "a", count: 300) + "@example.org", .invalidAddress),
     ])
     func aBadCallerAddressIsADataError(address: String, code: ComplianceInputError.Code) async throws {
@@ -246,6 +245,19 @@ import Testing
         let asRecipient = await evaluator.evaluate(
             message: try Repository.sample("internal.eml"), recipients: ["bob@example.org", address])
         #expect(asRecipient.inputError?.code == code)
+    }
+
+    @Test("an empty caller sender is the null reverse-path <>, as sendmail -f '<>' gives; an empty recipient is refused")
+    func emptyAddresses() async throws {
+        let evaluator = PolicyEvaluator(layers: [])
+        let nullSender = await evaluator.evaluate(message: try Repository.sample("internal.eml"), envelopeSender: "")
+        #expect(nullSender.inputError == nil)
+        #expect(nullSender.envelope?.sender == "")
+        #expect(nullSender.envelope?.senderOrigin == .caller)
+        let emptyRecipient = await evaluator.evaluate(
+            message: try Repository.sample("internal.eml"), recipients: ["bob@example.org", ""])
+        #expect(emptyRecipient.inputError?.code == .invalidAddress)
+        #expect(emptyRecipient.exitStatus == .dataErr)
     }
 
     @Test func aBadServerNameIsAUsageError() async throws {

@@ -54,14 +54,13 @@ struct SealPipeline {
                 if let source = try StreamingSource.open(path) {
                     let envelope = try SealEnvelope.make(
                         message: source.message, sender: request.sender, recipients: request.recipients)
-                    if envelope.hasControlCharacters {
-                        return failure(.dataErr, "an envelope address holds CR, LF or NUL")
-                    }
                     return decideAndProtect(
                         message: source.message, inputSize: source.size, envelope: envelope, streaming: source)
                 }
             } catch let error as MIMEError {
                 return failure(.dataErr, "malformed message: \(error)")
+            } catch let error as ComplianceInputError {
+                return failure(.dataErr, error.message)
             } catch {
                 // Unreadable: the in-memory path reports it (66).
             }
@@ -83,11 +82,10 @@ struct SealPipeline {
             envelope = try SealEnvelope.make(message: message, sender: request.sender, recipients: request.recipients)
         } catch let error as MIMEError {
             return failure(.dataErr, "malformed message: \(error)")
+        } catch let error as ComplianceInputError {
+            return failure(.dataErr, error.message)
         } catch {
             return failure(.dataErr, "malformed message: \(error)")
-        }
-        if envelope.hasControlCharacters {
-            return failure(.dataErr, "an envelope address holds CR, LF or NUL")
         }
         return decideAndProtect(message: message, inputSize: bytes.count, envelope: envelope, streaming: nil)
     }

@@ -32,12 +32,11 @@ struct OutgoingMessage: Sendable, Equatable {
         var message: String
     }
 
-    /// Parses `bytes`, derives the envelope (headers unless overridden), strips `Bcc:` and canonicalises.
+    /// Parses `bytes`, derives the envelope (``DerivedEnvelope``, shared with `seal` and the
+    /// facade's evaluator), strips `Bcc:` and canonicalises.
     ///
-    /// Envelope: the sender is `overrides.sender`, else the (first) `From:` address. Recipients are
-    /// `overrides.recipients` when given (plus, with `addHeaderRecipients`, the header recipients), else To, Cc
-    /// and Bcc. A recipient named in `Bcc:` gets a transaction of its own, whichever way it was named, so no
-    /// transaction carries a Bcc recipient together with others.
+    /// A recipient named in `Bcc:` and not in `To:`/`Cc:` gets a transaction of its own, whichever
+    /// way it was named, so no transaction carries a blind recipient together with others.
     static func prepare(_ bytes: [UInt8], overrides: EnvelopeOverrides) throws(Failure) -> OutgoingMessage {
         let message: Message
         do {
@@ -45,32 +44,14 @@ struct OutgoingMessage: Sendable, Equatable {
         } catch {
             throw Failure(message: "not an RFC 5322 message: \(error)")
         }
-        let bcc: [String]
-        let headerRecipients: [String]
-        let from: [String]
+        let envelope: DerivedEnvelope
         do {
-            bcc = try message.addresses(in: "Bcc").map(\.address)
-            headerRecipients = try message.recipients(includingBcc: true).map(\.address)
-            from = try message.addresses(in: "From").map(\.address)
+            envelope = try DerivedEnvelope.derive(
+                from: message, sender: overrides.sender,
+                recipients: overrides.recipients.isEmpty ? nil : overrides.recipients,
+                addingHeaderRecipients: overrides.addHeaderRecipients)
         } catch {
-            throw Failure(message: "an address header cannot be parsed: \(error)")
-        }
-        guard let sender = overrides.sender ?? from.first else {
-            throw Failure(message: "no envelope sender: the message has no From: address and no --from was given")
-        }
-        var named: [String] = overrides.recipients
-        if overrides.recipients.isEmpty || overrides.addHeaderRecipients {
-            named += headerRecipients
-        }
-        let all = uniqueCaseInsensitive(named)
-        guard !all.isEmpty else {
-            throw Failure(message: "no recipients: the message has no To:, Cc: or Bcc: address and no --to was given")
-        }
-        let bccKeys = Set(bcc.map { $0.lowercased() })
-        let together = all.filter { !bccKeys.contains($0.lowercased()) }
-        let alone = all.filter { bccKeys.contains($0.lowercased()) }
-        for address in [sender] + all where address.unicodeScalars.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
-            throw Failure(message: "an envelope address holds CR, LF or NUL")
+            throw Failure(message: error.message)
         }
         let wire: [UInt8]
         do {
@@ -79,12 +60,7 @@ struct OutgoingMessage: Sendable, Equatable {
             throw Failure(message: "the message cannot be written in canonical form: \(error)")
         }
         return OutgoingMessage(
-            wireBytes: wire, sender: sender, recipients: together, bccRecipients: alone,
-            requiresSMTPUTF8: message.requiresSMTPUTF8)
-    }
-
-    static func uniqueCaseInsensitive(_ addresses: [String]) -> [String] {
-        var seen: Set<String> = []
-        return addresses.filter { seen.insert($0.lowercased()).inserted }
+            wireBytes: wire, sender: envelope.sender, recipients: envelope.visibleRecipients,
+            bccRecipients: envelope.bccRecipients, requiresSMTPUTF8: message.requiresSMTPUTF8)
     }
 }
