@@ -13,14 +13,13 @@ enum CredentialResolution {
 
     static func smtpCredentials(_ credential: Credential?, environment: [String: String]) -> Result<SMTPCredentials?, Failure> {
         guard let credential else { return .success(nil) }
-        let secret: Postern.Secret
+        let secret: Secret
         do {
             secret = try credential.password.resolve(environment: environment)
         } catch {
             return .failure(Failure(status: error.exitStatus, message: "password from \(credential.password): \(error.message)"))
         }
-        // The SMTP layer keeps its own copy for the AUTH exchange; this one is zeroed when `secret` goes.
-        let bytes = secret.withUnsafeBytes { Array($0) }
-        return .success(SMTPCredentials(username: credential.user, proof: .password(PosternSMTP.Secret(bytes: bytes))))
+        // The same zeroing storage goes to the AUTH exchange: no second copy to forget.
+        return .success(SMTPCredentials(username: credential.user, proof: .password(secret)))
     }
 }
