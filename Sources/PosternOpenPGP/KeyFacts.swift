@@ -34,6 +34,28 @@ struct KeyFacts: Sendable, Hashable {
         var hasSecret: Bool
         /// Seconds since the epoch; 0 when the subkey never expires.
         var expires: Int64
+        /// The public-key algorithm (RFC 4880 §9.1 numbers, as GPGME gives them).
+        var algorithm: PublicKeyAlgorithm = .rsa
+        /// The key size in bits (for elliptic curves, the curve's size: 255 for Curve25519).
+        var bits: Int = 3072
+    }
+
+    /// The families key strength is judged by: integer-factoring or discrete-log keys by their
+    /// modulus size, elliptic-curve keys by their curve size.
+    enum PublicKeyAlgorithm: Sendable, Hashable {
+        case rsa, elgamal, dsa, ellipticCurve
+        /// An algorithm this version does not know; refused, so an unknown key never counts as strong.
+        case other(Int)
+
+        init(gpgme raw: UInt32) {
+            switch raw {
+            case 1, 2, 3: self = .rsa
+            case 16, 20: self = .elgamal
+            case 17: self = .dsa
+            case 18, 19, 22, 301, 302, 303: self = .ellipticCurve
+            default: self = .other(Int(raw))
+            }
+        }
     }
 
     var fingerprint: String
@@ -90,7 +112,9 @@ struct KeyFacts: Sendable, Hashable {
                     disabled: s.pointee.disabled != 0,
                     invalid: s.pointee.invalid != 0,
                     hasSecret: s.pointee.secret != 0,
-                    expires: Int64(s.pointee.expires)))
+                    expires: Int64(s.pointee.expires),
+                    algorithm: PublicKeyAlgorithm(gpgme: UInt32(s.pointee.pubkey_algo.rawValue)),
+                    bits: Int(s.pointee.length)))
             sub = s.pointee.next
         }
         self.init(

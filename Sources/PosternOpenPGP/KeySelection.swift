@@ -26,11 +26,41 @@ enum KeySelection {
 
     static func isExpired(_ expires: Int64, now: Int64) -> Bool { expires != 0 && expires <= now }
 
-    static func isUsableEncryptionSubkey(_ s: KeyFacts.Subkey, now: Int64) -> Bool {
+    /// The smallest elliptic curve accepted: 255 bits (Curve25519); NIST P-256 and brainpoolP256 pass.
+    static let minimumCurveBits = 255
+
+    /// Why a subkey's key material is too weak to use, or nil when it is strong enough.
+    ///
+    /// RSA, ElGamal and DSA need `minimumRSABits` (the policy's `min-rsa-bits`, 2048 by default,
+    /// the same floor S/MIME applies); elliptic curves need ``minimumCurveBits``. An algorithm
+    /// this code does not know is refused rather than trusted.
+    static func weakness(of s: KeyFacts.Subkey, minimumRSABits: Int) -> String? {
+        switch s.algorithm {
+        case .rsa, .elgamal, .dsa:
+            return s.bits < minimumRSABits
+                ? "\(s.algorithm) key of \(s.bits) bits is below the minimum of \(minimumRSABits)" : nil
+        case .ellipticCurve:
+            return s.bits < minimumCurveBits
+                ? "elliptic-curve key of \(s.bits) bits is below the minimum of \(minimumCurveBits)" : nil
+        case .other(let number):
+            return "public-key algorithm \(number) is not known to be strong"
+        }
+    }
+
+    static func isUsableEncryptionSubkey(_ s: KeyFacts.Subkey, now: Int64, minimumRSABits: Int) -> Bool {
+        isLiveEncryptionSubkey(s, now: now) && weakness(of: s, minimumRSABits: minimumRSABits) == nil
+    }
+
+    /// Encryption-capable and in force, whatever its strength.
+    private static func isLiveEncryptionSubkey(_ s: KeyFacts.Subkey, now: Int64) -> Bool {
         s.canEncrypt && !s.revoked && !s.expired && !s.disabled && !s.invalid && !isExpired(s.expires, now: now)
     }
 
-    static func isUsableSigningSubkey(_ s: KeyFacts.Subkey, now: Int64) -> Bool {
+    static func isUsableSigningSubkey(_ s: KeyFacts.Subkey, now: Int64, minimumRSABits: Int) -> Bool {
+        isLiveSigningSubkey(s, now: now) && weakness(of: s, minimumRSABits: minimumRSABits) == nil
+    }
+
+    private static func isLiveSigningSubkey(_ s: KeyFacts.Subkey, now: Int64) -> Bool {
         s.canSign && s.hasSecret && !s.revoked && !s.expired && !s.disabled && !s.invalid
             && !isExpired(s.expires, now: now)
     }
@@ -47,15 +77,17 @@ enum KeySelection {
 
     /// Why `key` may not encrypt to `address`; empty when it may.
     static func encryptionProblems(
-        _ key: KeyFacts, address: String, trust: PGPTrustModel, now: Int64
+        _ key: KeyFacts, address: String, trust: PGPTrustModel, now: Int64, minimumRSABits: Int
     ) -> [PGPKeyProblem.Reason] {
         var reasons = keyProblems(key, now: now)
         let uids = key.userIDs.filter { $0.address.map { addressMatches($0, address) } ?? false }
         if !uids.isEmpty, uids.allSatisfy({ $0.revoked }) { reasons.append(.revoked) }
         let live = uids.filter { !$0.revoked && !$0.invalid }
         if !uids.isEmpty, live.isEmpty, !reasons.contains(.revoked) { reasons.append(.invalid) }
-        if !key.subkeys.contains(where: { isUsableEncryptionSubkey($0, now: now) }) {
-            reasons.append(.noEncryptionSubkey)
+        if !key.subkeys.contains(where: { isUsableEncryptionSubkey($0, now: now, minimumRSABits: minimumRSABits) }) {
+            // A live subkey that is merely too small is named as such: the fix is a new key, not a renewal.
+            let onlyWeak = key.subkeys.contains { isLiveEncryptionSubkey($0, now: now) }
+            reasons.append(onlyWeak ? .weak : .noEncryptionSubkey)
         }
         if !live.isEmpty, !live.contains(where: { validityIsEnough($0.validity, key: key, trust: trust) }) {
             reasons.append(.untrusted)
@@ -71,7 +103,7 @@ enum KeySelection {
 
     /// Chooses the key for one recipient address among the keys gpg listed for it.
     static func resolveRecipient(
-        address: String, candidates: [KeyFacts], trust: PGPTrustModel, now: Int64
+        address: String, candidates: [KeyFacts], trust: PGPTrustModel, now: Int64, minimumRSABits: Int = 2048
     ) -> PGPRecipientResolution {
         let matching = unique(
             candidates.filter { key in
@@ -84,10 +116,13 @@ enum KeySelection {
                     violationCode: recipientMissing, reason: .notFound,
                     detail: "no OpenPGP key in the keyring has a user ID with the address \(address)"))
         }
-        let assessed = matching.map { ($0, encryptionProblems($0, address: address, trust: trust, now: now)) }
+        let assessed = matching.map {
+            ($0, encryptionProblems($0, address: address, trust: trust, now: now, minimumRSABits: minimumRSABits))
+        }
         let usable = assessed.filter { $0.1.isEmpty }.map(\.0)
         if usable.count == 1, let key = usable.first {
-            return PGPRecipientResolution(address: address, key: PGPKey(key, now: now), problem: nil)
+            return PGPRecipientResolution(
+                address: address, key: PGPKey(key, now: now, minimumRSABits: minimumRSABits), problem: nil)
         }
         if usable.count > 1 {
             return PGPRecipientResolution(
@@ -101,20 +136,24 @@ enum KeySelection {
         return PGPRecipientResolution(
             address: address, key: nil,
             problem: PGPKeyProblem(
-                violationCode: recipientInvalid, reason: reason, detail: describe(assessed)))
+                violationCode: recipientInvalid, reason: reason,
+                detail: describe(assessed, minimumRSABits: minimumRSABits)))
     }
 
     /// Why `key` may not sign; empty when it may.
-    static func signingProblems(_ key: KeyFacts, now: Int64) -> [PGPKeyProblem.Reason] {
+    static func signingProblems(_ key: KeyFacts, now: Int64, minimumRSABits: Int) -> [PGPKeyProblem.Reason] {
         var reasons = keyProblems(key, now: now)
-        if !key.subkeys.contains(where: { isUsableSigningSubkey($0, now: now) }) { reasons.append(.noSigningKey) }
+        if !key.subkeys.contains(where: { isUsableSigningSubkey($0, now: now, minimumRSABits: minimumRSABits) }) {
+            reasons.append(key.subkeys.contains { isLiveSigningSubkey($0, now: now) } ? .weak : .noSigningKey)
+        }
         return reasons
     }
 
     /// Chooses the signing key among secret keys gpg listed for a selector; `address`
     /// narrows by user ID, `keyID` by a (sub)key fingerprint suffix.
     static func selectSigner(
-        candidates: [KeyFacts], address: String?, keyID: String?, selector: String, now: Int64
+        candidates: [KeyFacts], address: String?, keyID: String?, selector: String, now: Int64,
+        minimumRSABits: Int = 2048
     ) -> Result<PGPKey, PGPKeyProblem> {
         let matching = unique(
             candidates.filter { key in
@@ -134,9 +173,11 @@ enum KeySelection {
                     violationCode: signingMissing, reason: .notFound,
                     detail: "no secret OpenPGP key matches \(selector)"))
         }
-        let assessed = matching.map { ($0, signingProblems($0, now: now)) }
+        let assessed = matching.map { ($0, signingProblems($0, now: now, minimumRSABits: minimumRSABits)) }
         let usable = assessed.filter { $0.1.isEmpty }.map(\.0)
-        if usable.count == 1, let key = usable.first { return .success(PGPKey(key, now: now)) }
+        if usable.count == 1, let key = usable.first {
+            return .success(PGPKey(key, now: now, minimumRSABits: minimumRSABits))
+        }
         if usable.count > 1 {
             return .failure(
                 PGPKeyProblem(
@@ -147,7 +188,7 @@ enum KeySelection {
         return .failure(
             PGPKeyProblem(
                 violationCode: signingMissing, reason: assessed.first?.1.first ?? .invalid,
-                detail: describe(assessed)))
+                detail: describe(assessed, minimumRSABits: minimumRSABits)))
     }
 
     /// Normalises a key ID or fingerprint given by a person: optional `0x`, hex only,
@@ -164,9 +205,17 @@ enum KeySelection {
         return keys.filter { seen.insert($0.fingerprint).inserted }
     }
 
-    private static func describe(_ assessed: [(KeyFacts, [PGPKeyProblem.Reason])]) -> String {
+    private static func describe(
+        _ assessed: [(KeyFacts, [PGPKeyProblem.Reason])], minimumRSABits: Int? = nil
+    ) -> String {
         assessed.map { key, reasons in
-            "\(key.fingerprint): " + reasons.map(\.rawValue).joined(separator: ", ")
+            var text = "\(key.fingerprint): " + reasons.map(\.rawValue).joined(separator: ", ")
+            if reasons.contains(.weak), let minimumRSABits,
+                let why = key.subkeys.lazy.compactMap({ weakness(of: $0, minimumRSABits: minimumRSABits) }).first
+            {
+                text += " (\(why))"
+            }
+            return text
         }.joined(separator: "; ")
     }
 }

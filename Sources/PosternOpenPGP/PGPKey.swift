@@ -39,14 +39,18 @@ public struct PGPKey: Sendable, Hashable, CustomStringConvertible {
     /// The key IDs (16 hex digits) of the usable encryption subkeys.
     public let encryptionSubkeyIDs: [String]
 
-    init(_ facts: KeyFacts, now: Int64) {
+    init(_ facts: KeyFacts, now: Int64, minimumRSABits: Int) {
         fingerprint = facts.fingerprint
         userIDs = facts.userIDs.map(\.uid)
         addresses = facts.userIDs.compactMap(\.address)
-        let encryption = facts.subkeys.filter { KeySelection.isUsableEncryptionSubkey($0, now: now) }
+        let encryption = facts.subkeys.filter {
+            KeySelection.isUsableEncryptionSubkey($0, now: now, minimumRSABits: minimumRSABits)
+        }
         canEncrypt = !encryption.isEmpty
         encryptionSubkeyIDs = encryption.map(\.keyID)
-        canSign = facts.subkeys.contains { KeySelection.isUsableSigningSubkey($0, now: now) }
+        canSign = facts.subkeys.contains {
+            KeySelection.isUsableSigningSubkey($0, now: now, minimumRSABits: minimumRSABits)
+        }
     }
 
     /// The fingerprint and first user ID.
@@ -76,6 +80,9 @@ public struct PGPKeyProblem: Error, Sendable, Hashable, CustomStringConvertible 
         public static let disabled = Reason(rawValue: "disabled")
         /// gpg marks the key or user ID invalid.
         public static let invalid = Reason(rawValue: "invalid")
+        /// The only encryption subkeys are too small (RSA/ElGamal/DSA under the minimum bits,
+        /// a curve under 255 bits) or of an algorithm not known to be strong.
+        public static let weak = Reason(rawValue: "weak")
         /// No valid encryption-capable subkey.
         public static let noEncryptionSubkey = Reason(rawValue: "no-encryption-subkey")
         /// No valid signing-capable subkey with its secret part.

@@ -3,7 +3,8 @@ extension PGPKeyring {
     ///
     /// A key is usable when a user ID carries exactly the address (local part exactly,
     /// domain case-insensitively), neither key nor user ID is revoked, expired, disabled or
-    /// invalid, a valid encryption-capable subkey exists, and the user ID's validity is
+    /// invalid, a valid encryption-capable subkey of at least ``minimumRSABits`` (RSA, ElGamal,
+    /// DSA) or 255 bits (elliptic curves) exists, and the user ID's validity is
     /// enough for ``trustModel``. Two different usable keys for one address are refused
     /// as ambiguous. Results come in the order of `addresses`.
     ///
@@ -16,7 +17,7 @@ extension PGPKeyring {
         return try addresses.map { address in
             let candidates = try ctx.listKeys(pattern: "<\(address)>", secretOnly: false).map(\.facts)
             return KeySelection.resolveRecipient(
-                address: address, candidates: candidates, trust: trustModel, now: now)
+                address: address, candidates: candidates, trust: trustModel, now: now, minimumRSABits: minimumRSABits)
         }
     }
 
@@ -41,7 +42,8 @@ extension PGPKeyring {
         let ctx = try makeContext()
         let candidates = try ctx.listKeys(pattern: "<\(address)>", secretOnly: true).map(\.facts)
         return try KeySelection.selectSigner(
-            candidates: candidates, address: address, keyID: nil, selector: address, now: now()
+            candidates: candidates, address: address, keyID: nil, selector: address, now: now(),
+            minimumRSABits: minimumRSABits
         ).get(asError: .signingKeyMissing)
     }
 
@@ -56,7 +58,8 @@ extension PGPKeyring {
         let ctx = try makeContext()
         let candidates = try ctx.listKeys(pattern: id, secretOnly: true).map(\.facts)
         return try KeySelection.selectSigner(
-            candidates: candidates, address: nil, keyID: id, selector: keyID, now: now()
+            candidates: candidates, address: nil, keyID: id, selector: keyID, now: now(),
+            minimumRSABits: minimumRSABits
         ).get(asError: .signingKeyMissing)
     }
 
@@ -67,8 +70,11 @@ extension PGPKeyring {
             throw PGPError(code: .recipientKeyMissing, message: "key \(key.fingerprint) is no longer in the keyring")
         }
         let facts = loaded.facts
-        var problems = KeySelection.signingProblems(facts, now: now()).filter { $0 != .noSigningKey }
-        if !facts.subkeys.contains(where: { KeySelection.isUsableEncryptionSubkey($0, now: now()) }) {
+        var problems = KeySelection.signingProblems(facts, now: now(), minimumRSABits: minimumRSABits)
+            .filter { $0 != .noSigningKey && $0 != .weak }
+        if !facts.subkeys.contains(where: {
+            KeySelection.isUsableEncryptionSubkey($0, now: now(), minimumRSABits: minimumRSABits)
+        }) {
             problems.append(.noEncryptionSubkey)
         }
         guard problems.isEmpty else {
@@ -85,7 +91,7 @@ extension PGPKeyring {
         guard let loaded = try ctx.key(fingerprint: key.fingerprint, secret: true) else {
             throw PGPError(code: .signingKeyMissing, message: "no secret key \(key.fingerprint) in the keyring")
         }
-        let problems = KeySelection.signingProblems(loaded.facts, now: now())
+        let problems = KeySelection.signingProblems(loaded.facts, now: now(), minimumRSABits: minimumRSABits)
         guard problems.isEmpty else {
             throw PGPError(
                 code: .signingKeyMissing,

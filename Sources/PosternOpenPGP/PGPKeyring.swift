@@ -22,11 +22,17 @@ public struct PGPKeyring: Sendable {
     public let homeDirectory: String?
     /// How much validity a recipient key needs.
     public let trustModel: PGPTrustModel
+    /// The smallest RSA, ElGamal or DSA encryption key accepted (elliptic curves need 255 bits).
+    public let minimumRSABits: Int
 
     /// A keyring in `homeDirectory` (nil: gpg's default) with the given trust model.
-    public init(homeDirectory: String?, trustModel: PGPTrustModel = .keyring) {
+    ///
+    /// - Parameter minimumRSABits: the policy's `min-rsa-bits`; a recipient whose only
+    ///   encryption subkeys are smaller is refused (`recipient-key-invalid`, reason `weak`).
+    public init(homeDirectory: String?, trustModel: PGPTrustModel = .keyring, minimumRSABits: Int = 2048) {
         self.homeDirectory = homeDirectory
         self.trustModel = trustModel
+        self.minimumRSABits = minimumRSABits
     }
 
     /// The version of the GPGME library, initialising it if needed.

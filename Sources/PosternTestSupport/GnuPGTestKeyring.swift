@@ -19,6 +19,8 @@ public enum GnuPGTestKeyKind: Sendable {
     /// Normal, but its secret key protected by a throwaway passphrase (set in the parameter
     /// file, never on a command line), which nothing will supply later.
     case passphraseProtected
+    /// ed25519 signing primary + an RSA-1024 encryption subkey: valid and trusted, but weak.
+    case weakRSAEncryption
 }
 
 /// One key to generate. `name` must be unique within a keyring (it names the key in tests).
@@ -159,7 +161,9 @@ public final class GnuPGTestKeyring {
 
             """
         if key.kind == .passphraseProtected { block += "Passphrase: throwaway-\(UUID().uuidString)\n" }
-        if key.kind != .signOnly {
+        if key.kind == .weakRSAEncryption {
+            block += "Subkey-Type: rsa\nSubkey-Length: 1024\nSubkey-Usage: encrypt\n"
+        } else if key.kind != .signOnly {
             block += "Subkey-Type: ecdh\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
         }
         block += "Expire-Date: \(key.kind == .expired ? "1y" : "0")\n%commit\n"

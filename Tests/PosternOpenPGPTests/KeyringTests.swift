@@ -42,6 +42,7 @@ struct KeyringTests {
         TestKey(name: "Twin1", email: "twin@example.org"),
         TestKey(name: "Twin2", email: "twin@example.org"),
         TestKey(name: "Carol", email: "carol@example.org", kind: .untrusted),
+        TestKey(name: "Weak", email: "weak@example.org", kind: .weakRSAEncryption),
     ]
 
     @Test func recipientSelectionFollowsValidity() throws {
@@ -50,7 +51,7 @@ struct KeyringTests {
             let addresses = [
                 "alice@example.org", "bob@EXAMPLE.ORG", "old@example.org", "gone@example.org",
                 "signonly@example.org", "twin@example.org", "carol@example.org", "nobody@example.org",
-                "Alice@example.org",
+                "Alice@example.org", "weak@example.org",
             ]
             let results = try keyring.resolveRecipients(addresses)
             #expect(results.map(\.address) == addresses)
@@ -65,6 +66,7 @@ struct KeyringTests {
                 (6, "recipient-key-invalid", .untrusted),
                 (7, "recipient-key-missing", .notFound),
                 (8, "recipient-key-missing", .notFound),
+                (9, "recipient-key-invalid", .weak),
             ]
             for (index, code, reason) in expected {
                 #expect(results[index].key == nil, "\(addresses[index])")
@@ -72,6 +74,10 @@ struct KeyringTests {
                 #expect(results[index].problem?.reason == reason, "\(addresses[index])")
             }
             #expect(results[5].problem?.detail.contains(try ring.fingerprint("Twin1")) == true)
+            #expect(results[9].problem?.detail.contains("1024 bits is below the minimum of 2048") == true)
+            // A policy may lower the floor (min-rsa-bits); gpg then encrypts to the RSA-1024 subkey.
+            let lenient = PGPKeyring(homeDirectory: ring.home, minimumRSABits: 1024)
+            #expect(try lenient.resolveRecipients(["weak@example.org"]).first?.key != nil)
 
             let trusting = PGPKeyring(homeDirectory: ring.home, trustModel: .always)
             let carol = try trusting.resolveRecipients(["carol@example.org"])

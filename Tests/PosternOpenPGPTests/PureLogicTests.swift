@@ -106,6 +106,43 @@ struct PureLogicTests {
             ])
     }
 
+    @Test("key strength: RSA/ElGamal/DSA need min-rsa-bits, curves 255 bits, unknown algorithms are refused")
+    func strengthRules() {
+        let now: Int64 = 1_000_000
+        func facts(_ algorithm: KeyFacts.PublicKeyAlgorithm, bits: Int) -> KeyFacts {
+            var key = Self.facts("A")
+            key.subkeys[1].algorithm = algorithm
+            key.subkeys[1].bits = bits
+            return key
+        }
+        func resolve(_ key: KeyFacts, minimum: Int = 2048) -> PGPRecipientResolution {
+            KeySelection.resolveRecipient(
+                address: "x@example.org", candidates: [key], trust: .keyring, now: now, minimumRSABits: minimum)
+        }
+        #expect(resolve(facts(.rsa, bits: 2048)).key != nil)
+        #expect(resolve(facts(.rsa, bits: 1024)).problem?.reason == .weak)
+        #expect(resolve(facts(.rsa, bits: 1024)).problem?.violationCode == "recipient-key-invalid")
+        #expect(resolve(facts(.rsa, bits: 2048), minimum: 3072).problem?.reason == .weak)
+        #expect(resolve(facts(.elgamal, bits: 1024)).problem?.reason == .weak)
+        #expect(resolve(facts(.ellipticCurve, bits: 255)).key != nil)
+        #expect(resolve(facts(.ellipticCurve, bits: 192)).problem?.reason == .weak)
+        #expect(resolve(facts(.other(99), bits: 4096)).problem?.reason == .weak)
+        // A strong second encryption subkey is enough; the weak one is never used.
+        var mixed = facts(.rsa, bits: 1024)
+        mixed.subkeys.append(.init(
+            keyID: "E2", fingerprint: "E2", canSign: false, canEncrypt: true, revoked: false, expired: false,
+            disabled: false, invalid: false, hasSecret: false, expires: 0, algorithm: .rsa, bits: 3072))
+        #expect(resolve(mixed).key?.encryptionSubkeyIDs == ["E2"])
+        // Signing: a weak signing subkey is `weak`, not "no signing key".
+        var weakSigner = Self.facts("S")
+        weakSigner.subkeys[0].algorithm = .dsa
+        weakSigner.subkeys[0].bits = 1024
+        let signer = KeySelection.selectSigner(
+            candidates: [weakSigner], address: "x@example.org", keyID: nil, selector: "x@example.org", now: now)
+        #expect((try? signer.get()) == nil)
+        if case .failure(let problem) = signer { #expect(problem.reason == .weak) }
+    }
+
     @Test func selectionRules() {
         let now: Int64 = 1_000_000
         func resolve(_ keys: [KeyFacts], trust: PGPTrustModel = .keyring) -> PGPRecipientResolution {

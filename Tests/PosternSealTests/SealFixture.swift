@@ -7,7 +7,8 @@ import Testing
 
 /// Keys for alice (the sender), bob and carol, made at test time: an S/MIME PKI
 /// (CA + RSA-2048 certificates with rfc822Name SANs) and a GnuPG keyring. dave has
-/// no key anywhere. Everything is removed when the body returns.
+/// no key anywhere; erin has only an OpenPGP key whose encryption subkey is RSA-1024 (weak).
+/// Everything is removed when the body returns.
 final class SealFixture {
     let pki: SMIMETestPKI
     let keyring: GnuPGTestKeyring
@@ -22,6 +23,7 @@ final class SealFixture {
     static func with<T>(_ body: (SealFixture) async throws -> T) async throws -> T {
         try await GnuPGTestKeyring.withKeyringAsync(
             people.map { GnuPGTestKey(name: $0, email: address($0)) }
+                + [GnuPGTestKey(name: "erin", email: address("erin"), kind: .weakRSAEncryption)]
         ) { keyring in
             let fixture = try SealFixture(keyring: keyring)
             defer { fixture.pki.remove() }

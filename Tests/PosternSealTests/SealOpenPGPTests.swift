@@ -78,6 +78,28 @@ import Testing
         }
     }
 
+    @Test("a weak OpenPGP key (RSA-1024) is refused under min-rsa-bits; a policy that lowers the floor accepts it")
+    func weakRecipientKeyIsRefused() async throws {
+        try await SealFixture.with { fixture in
+            let message = letter.replacingOccurrences(of: "To: bob@example.test", with: "To: erin@example.test")
+            let outcome = try await fixture.seal(message, encrypt: .openpgp)
+            #expect(outcome.exitStatus == .noPerm)
+            #expect(
+                outcome.report.violations.contains {
+                    $0.code == "recipient-key-invalid" && $0.message.contains("erin@example.test")
+                        && $0.message.contains("weak")
+                })
+            #expect(outcome.main == nil)
+
+            let lenient = "postern-policy: 1\nname: legacy-keys\nmessage:\n  smime:\n    min-rsa-bits: 1024\n"
+            // The policy's floor is what counts: a (sole) layer with 1024 lets erin's key through.
+            let allowed = try await fixture.seal(message, policy: lenient, encrypt: .openpgp)
+            #expect(allowed.exitStatus == .ok, "\(allowed.report.violations)")
+            let sealed = try allowed.mainBytes()
+            #expect(try fixture.gpgRecipientKeyIDs(sealed).isSuperset(of: fixture.encryptionKeyIDs("erin")))
+        }
+    }
+
     /// The signed part (exact bytes) and the armored signature of a multipart/signed message.
     static func signedParts(_ message: [UInt8]) throws -> (content: [UInt8], signature: [UInt8]) {
         let text = message.text

@@ -13,10 +13,11 @@ struct PGPSealKeys: SealFormatKeys {
     var senderKey: PGPKey?
 
     /// Looks every key up in the keyring. Never throws: problems become findings.
-    static func lookUp(_ material: SealKeyMaterial, sender: String?, recipients: [String], signing: Bool)
-        -> PGPSealKeys
-    {
-        var keys = PGPSealKeys(keyring: PGPKeyring(homeDirectory: material.gnupgHome))
+    static func lookUp(
+        _ material: SealKeyMaterial, sender: String?, recipients: [String], minimumRSABits: Int, signing: Bool
+    ) -> PGPSealKeys {
+        var keys = PGPSealKeys(
+            keyring: PGPKeyring(homeDirectory: material.gnupgHome, minimumRSABits: minimumRSABits))
         if let selector = material.pgpSigner ?? sender {
             do {
                 keys.signer = try keys.keyring.selectSigner(selector)

@@ -115,7 +115,8 @@ struct SealPipeline {
                 let found =
                     pgp
                     ?? PGPSealKeys.lookUp(
-                        request.keys, sender: envelope.sender, recipients: envelope.recipients, signing: signing)
+                        request.keys, sender: envelope.sender, recipients: envelope.recipients,
+                        minimumRSABits: resolved.minimumRSABits, signing: signing)
                 pgp = found
                 return found
             }
