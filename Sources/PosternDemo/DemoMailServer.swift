@@ -103,6 +103,8 @@ public struct DemoError: Error, Sendable, CustomStringConvertible {
         public static let missingInput = Code(rawValue: "missing-input")
         /// A policy file the demo needs is invalid (`EX_CONFIG`, 78).
         public static let invalidPolicy = Code(rawValue: "invalid-policy")
+        /// A setting is unusable, e.g. an unset password variable (`EX_CONFIG`, 78).
+        public static let invalidConfiguration = Code(rawValue: "invalid-configuration")
         /// Anything else: the key generator failed, the server could not start (`EX_SOFTWARE`, 70).
         public static let failed = Code(rawValue: "failed")
     }

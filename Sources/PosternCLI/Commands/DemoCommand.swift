@@ -59,12 +59,12 @@ struct DemoCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "postern")
         logger.logLevel = output.verbose ? .debug : .notice
-        let account = try demoAccount(environment: ProcessEnvironment.current)
         let keysDirectory = keys ?? Self.defaultKeys
-        let configuration = DemoConfiguration(
-            keysDirectory: keysDirectory, policiesDirectory: policies, account: account)
         let result: DemoResult
         do {
+            let configuration = DemoConfiguration(
+                keysDirectory: keysDirectory, policiesDirectory: policies,
+                account: try demoAccount(environment: ProcessEnvironment.current))
             // Only the default key set is made on demand, by the repository's own script: a directory named
             // with --keys is used as it is, and a script next to it is never run.
             if keys == nil {
@@ -75,16 +75,15 @@ struct DemoCommand: AsyncParsableCommand {
             result = try await DemoRunner.run(configuration, logger: logger)
         } catch {
             OutputWriter.writeStandardError("postern demo: \(error)\n")
+            // A JSON caller still gets one object, saying why, and never has to parse stderr.
+            if output.format == .json { Self.writeJSON(DemoResult(steps: [], error: error.message)) }
             throw ExitCode(Self.status(for: error.code))
         }
         switch output.format {
         case .text:
             OutputWriter.writeStandardOutput(DemoTextRenderer.render(result))
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let data = (try? encoder.encode(result)) ?? Data(#"{"postern-demo":1,"all-as-expected":false}"#.utf8)
-            OutputWriter.writeStandardOutput(String(decoding: data, as: UTF8.self) + "\n")
+            Self.writeJSON(result)
         }
         guard result.allAsExpected else {
             for step in result.steps {
@@ -96,22 +95,31 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 
+    /// Writes `result` as one JSON object (sorted keys) on stdout.
+    static func writeJSON(_ result: DemoResult) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data =
+            (try? encoder.encode(result))
+            ?? Data(#"{"all-as-expected":false,"error":"the result could not be encoded","postern-demo":1,"steps":[]}"#.utf8)
+        OutputWriter.writeStandardOutput(String(decoding: data, as: UTF8.self) + "\n")
+    }
+
     /// The exit status for a demo that could not run.
     static func status(for code: DemoError.Code) -> Int32 {
         switch code {
         case .missingInput: return ExitStatus.noInput.rawValue
-        case .invalidPolicy: return ExitStatus.config.rawValue
+        case .invalidPolicy, .invalidConfiguration: return ExitStatus.config.rawValue
         default: return discrepancyStatus
         }
     }
 
     /// The account for the demo server: random, or with the password from `--password-env`.
-    private func demoAccount(environment: [String: String]) throws -> DemoAccount {
+    private func demoAccount(environment: [String: String]) throws(DemoError) -> DemoAccount {
         guard let variable = passwordEnvironmentVariable else { return DemoAccount() }
         guard let value = environment[variable], !value.isEmpty else {
-            // Like a missing --password-env on send: a configuration problem, and the value is never echoed.
-            OutputWriter.writeStandardError("postern demo: the environment variable \(variable) is not set or empty\n")
-            throw ExitCode(ExitStatus.config.rawValue)
+            // As for --password-env on send: a configuration problem (78).
+            throw DemoError("the environment variable \(variable) is not set or empty", code: .invalidConfiguration)
         }
         return DemoAccount(password: Array(value.utf8))
     }
