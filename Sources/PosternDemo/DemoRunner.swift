@@ -15,7 +15,8 @@ public struct DemoConfiguration: Sendable {
 
     /// Creates a configuration; the defaults are the repository's folders relative to the working directory.
     public init(
-        keysDirectory: String = "keys/demo", policiesDirectory: String = "policies", account: DemoAccount = DemoAccount()
+        keysDirectory: String = "keys/demo", policiesDirectory: String = "policies",
+        account: DemoAccount = DemoAccount()
     ) {
         self.keysDirectory = keysDirectory
         self.policiesDirectory = policiesDirectory
@@ -91,7 +92,8 @@ public enum DemoRunner {
     private static func load(_ path: String) throws(DemoError) -> PolicyDocument {
         // Missing and invalid are different failures for the caller (exit 66 and 78).
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw DemoError("missing policy file \(path) (the demo reads policies/ of the repository)", code: .missingInput)
+            throw DemoError(
+                "missing policy file \(path) (the demo reads policies/ of the repository)", code: .missingInput)
         }
         do {
             return try PolicyLoader.load(contentsOf: path)
@@ -144,7 +146,8 @@ struct StepContext {
     // MARK: - a. compliant
 
     func compliant(policy: CompiledPolicy) async -> DemoStep {
-        let title = "signed + encrypted S/MIME, alice -> bob, implicit TLS, under baseline.yaml + team-confidential.yaml"
+        let title =
+            "signed + encrypted S/MIME, alice -> bob, implicit TLS, under baseline.yaml + team-confidential.yaml"
         let port = server.implicitTLSPort
         let (report, seen) = await observe {
             let content = message(
@@ -229,7 +232,8 @@ struct StepContext {
                     messages: [
                         SealableMessage(
                             original: content,
-                            unprotected: SubmissionMessage(content: .bytes(content), sender: sender, recipients: [recipient]))
+                            unprotected: SubmissionMessage(
+                                content: .bytes(content), sender: sender, recipients: [recipient]))
                     ],
                     encrypt: .smime, keys: smimeKeys),
                 logger: logger)
@@ -260,7 +264,8 @@ struct StepContext {
         }
         let codes = ["auth-over-plaintext", "plaintext-not-allowed"]
         return DemoStep(
-            id: "d", title: "AUTH on a plaintext connection, under legacy-relay.yaml (lists plaintext)", expectedDecision: .deny,
+            id: "d", title: "AUTH on a plaintext connection, under legacy-relay.yaml (lists plaintext)",
+            expectedDecision: .deny,
             expectedCodes: codes, report: report, server: seen, arrivedExcerpt: [],
             discrepancy: DemoStep.judge(expected: .deny, codes: codes, report: report, server: seen))
     }

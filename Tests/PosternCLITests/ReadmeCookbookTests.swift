@@ -120,7 +120,8 @@ private final class CookbookSandbox {
         let files = FileManager.default
         for name in ["policies", "Examples"] {
             try files.createSymbolicLink(
-                at: directory.url.appendingPathComponent(name), withDestinationURL: Readme.root.appendingPathComponent(name))
+                at: directory.url.appendingPathComponent(name),
+                withDestinationURL: Readme.root.appendingPathComponent(name))
         }
         try files.createDirectory(
             at: directory.url.appendingPathComponent("keys/demo/smime/certs"), withIntermediateDirectories: true)
@@ -210,7 +211,8 @@ struct ReadmeCookbookTests {
     func baselineBlockMatches() throws {
         let blocks = Readme.blocks("yaml", in: try Readme.cookbook()).filter { $0.contains("name: rfc8314-baseline\n") }
         #expect(blocks.count == 1)
-        let shipped = try String(contentsOf: Readme.root.appendingPathComponent("policies/baseline.yaml"), encoding: .utf8)
+        let shipped = try String(
+            contentsOf: Readme.root.appendingPathComponent("policies/baseline.yaml"), encoding: .utf8)
         #expect(blocks.first == shipped)
     }
 
@@ -237,7 +239,8 @@ struct ReadmeCookbookTests {
             let missing = command.missingLines(in: output)
             #expect(
                 missing.isEmpty,
-                "\(command): README lines not printed:\n\(missing.joined(separator: "\n"))\nactual:\n\(output.stdout)\(output.stderr)")
+                "\(command): README lines not printed:\n\(missing.joined(separator: "\n"))\nactual:\n\(output.stdout)\(output.stderr)"
+            )
             if let status = command.expectedStatus {
                 #expect(output.status == status, "\(command)")
             } else {

@@ -27,7 +27,9 @@ struct DemoCommandProcessTests {
         let keys = try GeneratedKeys()
         let password = "pd-\(UUID().uuidString)"
         let environment = [passwordVariable: password]
-        let common = ["demo", "--keys", keys.keysDirectory, "--policies", "policies", "--password-env", passwordVariable]
+        let common = [
+            "demo", "--keys", keys.keysDirectory, "--policies", "policies", "--password-env", passwordVariable,
+        ]
 
         let pinLine = try line(of: "require-pin: true", in: "pinned-starttls.yaml")
         let encryptLine = try line(of: "message: { encrypt: required }", in: "encrypt-external.yaml")

@@ -22,7 +22,8 @@ struct DemoRunnerTests {
         let keys = try GeneratedKeys()
         // A chosen password (what `postern demo --password-env` passes): step a must log in with it.
         let configuration = DemoConfiguration(
-            keysDirectory: keys.keysDirectory, policiesDirectory: repositoryRoot.appendingPathComponent("policies").path,
+            keysDirectory: keys.keysDirectory,
+            policiesDirectory: repositoryRoot.appendingPathComponent("policies").path,
             account: DemoAccount(password: Array("chosen-\(UUID().uuidString)".utf8)))
         let result = try await DemoRunner.run(configuration, logger: logger)
         #expect(result.steps.map(\.id) == ["a", "b", "c", "d"])
@@ -39,9 +40,10 @@ struct DemoRunnerTests {
         #expect(a.report.transport?.security == "implicit-tls")
         #expect(a.report.transport?.tlsVersion != nil)
         #expect(a.report.transport?.certificate?.verified == true)
-        #expect(a.report.policy?.layers.map { URL(fileURLWithPath: $0).lastPathComponent } == [
-            "baseline.yaml", "team-confidential.yaml",
-        ])
+        #expect(
+            a.report.policy?.layers.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "baseline.yaml", "team-confidential.yaml",
+            ])
         #expect(a.server.authSuccesses == 1)
         let arrived = try #require(a.server.messages.first)
         #expect(arrived.recipients == ["bob@example.test"])

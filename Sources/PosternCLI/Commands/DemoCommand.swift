@@ -101,7 +101,9 @@ struct DemoCommand: AsyncParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data =
             (try? encoder.encode(result))
-            ?? Data(#"{"all-as-expected":false,"error":"the result could not be encoded","postern-demo":1,"steps":[]}"#.utf8)
+            ?? Data(
+                #"{"all-as-expected":false,"error":"the result could not be encoded","postern-demo":1,"steps":[]}"#.utf8
+            )
         OutputWriter.writeStandardOutput(String(decoding: data, as: UTF8.self) + "\n")
     }
 
