@@ -20,6 +20,34 @@ private func secretForms(of password: String) -> [String] {
     return [password, Data(password.utf8).base64EncodedString(), plain.base64EncodedString()]
 }
 
+/// Every key path of a JSON value (`transport.certificate.verified`, `violations[].code`); the requirements
+/// under `policy.effective` count as one generic entry `*`, so a trimmed example has the same paths.
+private func keyPaths(_ value: Any, prefix: String = "") -> Set<String> {
+    var paths: Set<String> = []
+    if let object = value as? [String: Any] {
+        for (key, child) in object {
+            let name = prefix == "policy.effective" ? "*" : key
+            let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+            paths.insert(path)
+            paths.formUnion(keyPaths(child, prefix: path))
+        }
+    } else if let array = value as? [Any] {
+        for element in array { paths.formUnion(keyPaths(element, prefix: prefix + "[]")) }
+    }
+    return paths
+}
+
+/// The first JSON block of the README's `## The JSON report` section.
+private func readmeReportExample() throws -> [String: Any] {
+    let readme = try String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let section = try #require(readme.range(of: "\n## The JSON report\n"))
+    let rest = readme[section.upperBound...]
+    let start = try #require(rest.range(of: "```json\n"))
+    let end = try #require(rest[start.upperBound...].range(of: "\n```\n"))
+    let value = try JSONSerialization.jsonObject(with: Data(rest[start.upperBound..<end.lowerBound].utf8))
+    return try #require(value as? [String: Any])
+}
+
 @Suite("postern demo, the real binary", .serialized)
 struct DemoCommandProcessTests {
     @Test("text and JSON runs: four steps, their decisions, codes and policies/FILE:LINE, and no password")
@@ -95,6 +123,9 @@ struct DemoCommandProcessTests {
         #expect(arrived.contains("Subject: [...]"))
         #expect(arrived.contains { $0.hasPrefix("Content-Type: application/pkcs7-mime; smime-type=enveloped-data") })
         #expect(!arrived.contains { $0.contains("Quarterly figures") || $0.contains("launch date") })
+
+        // The README's report example (step a of a demo run) has exactly the keys of a real one.
+        #expect(keyPaths(try readmeReportExample()) == keyPaths(a.report))
 
         // b: STARTTLS with no pin: refused at connect, citing the require-pin line.
         let b = try step("b")
