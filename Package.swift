@@ -220,6 +220,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // The subprocess tests run the built `postern demo`.
+                "postern",
             ]
         ),
         // send with sealing: required/requested protection applied before submission, checked with openssl and gpg.

@@ -14,8 +14,21 @@ public struct DemoAccount: Sendable, CustomStringConvertible {
     /// Creates the account with a fresh random password (24 random bytes, base64).
     public init(user: String = "alice@example.test") {
         self.user = user
+        self.password = Self.randomPassword()
+    }
+
+    /// Creates the account with a password the caller chose (`postern demo --password-env`), so that a test
+    /// can check the password never appears in the demo's output. An empty password falls back to a random one.
+    ///
+    /// - Important: Never pass a real password: the demo server is a demonstration aid.
+    public init(user: String = "alice@example.test", password: [UInt8]) {
+        self.user = user
+        self.password = password.isEmpty ? Self.randomPassword() : password
+    }
+
+    private static func randomPassword() -> [UInt8] {
         let random = SymmetricKey(size: .bits192).withUnsafeBytes { Data($0) }
-        self.password = Array(random.base64EncodedString().utf8)
+        return Array(random.base64EncodedString().utf8)
     }
 
     /// The credentials a client uses to log in as this account.

@@ -34,16 +34,17 @@ public final class DemoMailServer: Sendable {
     public var observation: DemoServerObservation { log.snapshot }
 
     /// Starts the server with the certificate chain and key (PEM files, e.g. `keys/demo/server.pem` and
-    /// `server.key`). Always pair with ``shutdown()``.
+    /// `server.key`) and the one `account` it accepts (default: a random password). Always pair with ``shutdown()``.
     /// - Throws: NIOSSL errors for unreadable keys, NIO errors when a port cannot be bound.
-    public static func start(certificateChainFile: String, privateKeyFile: String) async throws -> DemoMailServer {
+    public static func start(
+        certificateChainFile: String, privateKeyFile: String, account: DemoAccount = DemoAccount()
+    ) async throws -> DemoMailServer {
         let chain = try NIOSSLCertificate.fromPEMFile(certificateChainFile)
         let key = try NIOSSLPrivateKey(file: privateKeyFile, format: .pem)
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         let sslContext = try NIOSSLContext(configuration: configuration)
-        let account = DemoAccount()
         let log = DemoServerLog()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var channels: [any Channel] = []
@@ -87,12 +88,36 @@ public final class DemoMailServer: Sendable {
     }
 }
 
-/// A demo step could not run (missing keys, a server that would not start).
+/// The demo could not run (missing keys, a broken policy, a server that would not start).
 public struct DemoError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; `postern demo` maps it to an exit status.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code's name.
+        public let rawValue: String
+        /// Creates a code.
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The name.
+        public var description: String { rawValue }
+
+        /// A key file or policy file the demo needs is missing or unreadable (`EX_NOINPUT`, 66).
+        public static let missingInput = Code(rawValue: "missing-input")
+        /// A policy file the demo needs is invalid (`EX_CONFIG`, 78).
+        public static let invalidPolicy = Code(rawValue: "invalid-policy")
+        /// A setting is unusable, e.g. an unset password variable (`EX_CONFIG`, 78).
+        public static let invalidConfiguration = Code(rawValue: "invalid-configuration")
+        /// Anything else: the key generator failed, the server could not start (`EX_SOFTWARE`, 70).
+        public static let failed = Code(rawValue: "failed")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
     /// What went wrong.
     public var message: String
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, code: Code = .failed) {
+        self.message = message
+        self.code = code
+    }
     /// The message.
     public var description: String { message }
 }

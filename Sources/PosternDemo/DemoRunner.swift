@@ -4,22 +4,35 @@ import Postern
 import PosternPolicy
 import PosternTransport
 
-/// Where the demo finds its material: the key set made by `keys/generate` and the example policies.
+/// Where the demo finds its material: the key set made by `keys/generate` and the shipped policies.
 public struct DemoConfiguration: Sendable {
     /// The `keys/demo` directory (`ca.pem`, `server.pem`, `server.key`, `smime/…`).
     public var keysDirectory: String
-    /// The `policies` directory (`baseline.yaml`, `pinned-starttls.yaml`, `encrypt-external.yaml`).
+    /// The `policies` directory; the demo reads the files in ``policyFiles`` from it.
     public var policiesDirectory: String
+    /// The demo server's one account; its password is random per run unless the caller chose one.
+    public var account: DemoAccount
 
     /// Creates a configuration; the defaults are the repository's folders relative to the working directory.
-    public init(keysDirectory: String = "keys/demo", policiesDirectory: String = "policies") {
+    public init(
+        keysDirectory: String = "keys/demo", policiesDirectory: String = "policies",
+        account: DemoAccount = DemoAccount()
+    ) {
         self.keysDirectory = keysDirectory
         self.policiesDirectory = policiesDirectory
+        self.account = account
     }
 
     /// The files the demo needs from ``keysDirectory``.
     public static let requiredKeyFiles = [
         "ca.pem", "server.pem", "server.key", "smime/alice.pem", "smime/alice.key", "smime/certs/bob.pem",
+    ]
+
+    /// The policy files the demo loads from ``policiesDirectory``: the layers of steps a (baseline +
+    /// team-confidential), b (pinned-starttls), c (encrypt-external) and d (legacy-relay).
+    public static let policyFiles = [
+        "baseline.yaml", "team-confidential.yaml", "pinned-starttls.yaml", "encrypt-external.yaml",
+        "legacy-relay.yaml",
     ]
 
     /// The required key files that are missing (empty when the set is usable).
@@ -33,39 +46,15 @@ public struct DemoConfiguration: Sendable {
 
 /// Runs `postern demo`: starts ``DemoMailServer`` and makes four sends through the facade
 /// (``sealAndSubmit(_:submitter:logger:)`` or ``MailSubmitter/send(_:logger:)``, as `postern send` does),
-/// each judged against what it should do.
+/// each judged against what it should do. Every layer is a file in `policies/`, so every decision
+/// cites a real `policies/FILE:LINE`.
 public enum DemoRunner {
-    /// An extra layer for step a: every message signed and encrypted, S/MIME only.
-    static let signAndEncryptLayer = """
-        postern-policy: 1
-        name: demo-sign-and-encrypt
-        description: The demo's extra layer - every message signed and encrypted with S/MIME.
-        message:
-          sign: required
-          encrypt: required
-          formats: [smime]
-
-        """
-    static let signAndEncryptFile = "demo:sign-and-encrypt.yaml"
-
-    /// A layer for step d that lists plaintext as a mode while refusing credentials over it.
-    static let plaintextLayer = """
-        postern-policy: 1
-        name: demo-plaintext-listed
-        description: Lists plaintext (a legacy relay), and still never sends a password over it.
-        transport:
-          security: [plaintext]
-          auth:
-            over-plaintext: refuse
-
-        """
-    static let plaintextFile = "demo:plaintext-listed.yaml"
-
     /// A phrase from the body of step a, which must never be readable at the server.
     static let secretPhrase = "the launch date is the 3rd of March"
 
     /// Runs the four steps against a fresh demo server and shuts it down.
-    /// - Throws: ``DemoError`` when keys or policies are missing or the server cannot start.
+    /// - Throws: ``DemoError`` when keys or policies are missing (``DemoError/Code/missingInput``) or
+    ///   invalid (``DemoError/Code/invalidPolicy``), or the server cannot start.
     public static func run(_ configuration: DemoConfiguration = DemoConfiguration(), logger: Logger)
         async throws(DemoError)
         -> DemoResult
@@ -74,44 +63,42 @@ public enum DemoRunner {
         guard missing.isEmpty else {
             throw DemoError(
                 "missing demo keys in \(configuration.keysDirectory): \(missing.joined(separator: ", ")) "
-                    + "(run keys/generate)")
+                    + "(run keys/generate)", code: .missingInput)
         }
         let baseline = try load(configuration.policy("baseline.yaml"))
+        let confidential = try load(configuration.policy("team-confidential.yaml"))
         let pinned = try load(configuration.policy("pinned-starttls.yaml"))
         let external = try load(configuration.policy("encrypt-external.yaml"))
-        let signAndEncrypt = try parse(signAndEncryptLayer, file: signAndEncryptFile)
-        let plaintext = try parse(plaintextLayer, file: plaintextFile)
+        let legacyRelay = try load(configuration.policy("legacy-relay.yaml"))
 
         let server: DemoMailServer
         do {
             server = try await DemoMailServer.start(
-                certificateChainFile: configuration.key("server.pem"), privateKeyFile: configuration.key("server.key"))
+                certificateChainFile: configuration.key("server.pem"), privateKeyFile: configuration.key("server.key"),
+                account: configuration.account)
         } catch {
             throw DemoError("the demo server could not start: \(error)")
         }
         let context = StepContext(configuration: configuration, server: server, logger: logger)
         var steps: [DemoStep] = []
-        steps.append(await context.compliant(policy: CompiledPolicy(layers: [baseline, signAndEncrypt])))
+        steps.append(await context.compliant(policy: CompiledPolicy(layers: [baseline, confidential])))
         steps.append(await context.starttlsWithoutPin(policy: CompiledPolicy(layers: [pinned])))
         steps.append(await context.recipientWithoutKey(policy: CompiledPolicy(layers: [external])))
-        steps.append(await context.plaintextAuth(policy: CompiledPolicy(layers: [plaintext])))
+        steps.append(await context.plaintextAuth(policy: CompiledPolicy(layers: [legacyRelay])))
         await server.shutdown()
         return DemoResult(steps: steps)
     }
 
     private static func load(_ path: String) throws(DemoError) -> PolicyDocument {
+        // Missing and invalid are different failures for the caller (exit 66 and 78).
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw DemoError(
+                "missing policy file \(path) (the demo reads policies/ of the repository)", code: .missingInput)
+        }
         do {
             return try PolicyLoader.load(contentsOf: path)
         } catch {
-            throw DemoError("policy \(path): \(error)")
-        }
-    }
-
-    private static func parse(_ text: String, file: String) throws(DemoError) -> PolicyDocument {
-        do {
-            return try PolicyLoader.parse(Array(text.utf8), file: file)
-        } catch {
-            throw DemoError("built-in demo layer \(file): \(error)")
+            throw DemoError("invalid policy file \(path):\n\(error)", code: .invalidPolicy)
         }
     }
 }
@@ -159,7 +146,8 @@ struct StepContext {
     // MARK: - a. compliant
 
     func compliant(policy: CompiledPolicy) async -> DemoStep {
-        let title = "signed + encrypted S/MIME, alice -> bob, implicit TLS, demo CA as --ca-file"
+        let title =
+            "signed + encrypted S/MIME, alice -> bob, implicit TLS, under baseline.yaml + team-confidential.yaml"
         let port = server.implicitTLSPort
         let (report, seen) = await observe {
             let content = message(
@@ -223,7 +211,7 @@ struct StepContext {
         }
         let codes = ["pin-required"]
         return DemoStep(
-            id: "b", title: "STARTTLS without a pin under pinned-starttls.yaml", expectedDecision: .deny,
+            id: "b", title: "STARTTLS without a pin, under pinned-starttls.yaml", expectedDecision: .deny,
             expectedCodes: codes, report: report, server: seen, arrivedExcerpt: [],
             discrepancy: DemoStep.judge(expected: .deny, codes: codes, report: report, server: seen))
     }
@@ -244,7 +232,8 @@ struct StepContext {
                     messages: [
                         SealableMessage(
                             original: content,
-                            unprotected: SubmissionMessage(content: .bytes(content), sender: sender, recipients: [recipient]))
+                            unprotected: SubmissionMessage(
+                                content: .bytes(content), sender: sender, recipients: [recipient]))
                     ],
                     encrypt: .smime, keys: smimeKeys),
                 logger: logger)
@@ -275,7 +264,8 @@ struct StepContext {
         }
         let codes = ["auth-over-plaintext", "plaintext-not-allowed"]
         return DemoStep(
-            id: "d", title: "AUTH on a plaintext connection (a layer that lists plaintext)", expectedDecision: .deny,
+            id: "d", title: "AUTH on a plaintext connection, under legacy-relay.yaml (lists plaintext)",
+            expectedDecision: .deny,
             expectedCodes: codes, report: report, server: seen, arrivedExcerpt: [],
             discrepancy: DemoStep.judge(expected: .deny, codes: codes, report: report, server: seen))
     }

@@ -65,24 +65,35 @@ extension DemoServerObservation: Encodable {
     }
 }
 
-/// The whole walk-through: four steps.
+/// The whole walk-through: four steps, or why it could not run.
 public struct DemoResult: Sendable, Encodable {
-    /// The steps in order (a–d).
+    /// The steps in order (a–d); empty when the demo could not run.
     public var steps: [DemoStep]
-    /// Whether every step behaved as expected.
-    public var allAsExpected: Bool { steps.allSatisfy(\.behavedAsExpected) }
+    /// Why the demo could not run (missing keys, a broken policy file); nil when it ran.
+    public var error: String?
+    /// Whether the demo ran and every step behaved as expected.
+    public var allAsExpected: Bool { error == nil && !steps.isEmpty && steps.allSatisfy(\.behavedAsExpected) }
+
+    /// Creates a result: the steps that ran, or no steps and the `error` that stopped the demo.
+    public init(steps: [DemoStep], error: String? = nil) {
+        self.steps = steps
+        self.error = error
+    }
 
     enum CodingKeys: String, CodingKey {
         case version = "postern-demo"
         case allAsExpected = "all-as-expected"
         case steps
+        case error
     }
 
-    /// Encodes `{"postern-demo": 1, "all-as-expected": …, "steps": […]}`.
+    /// Encodes `{"postern-demo": 1, "all-as-expected": …, "error": null, "steps": […]}` (`error` is always
+    /// present, `null` when the demo ran).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(1, forKey: .version)
         try container.encode(allAsExpected, forKey: .allAsExpected)
+        try container.encode(error, forKey: .error)
         try container.encode(steps, forKey: .steps)
     }
 }

@@ -9,30 +9,6 @@ import Testing
 
 @testable import PosternDemo
 
-/// The repository checkout (this file is Tests/PosternDemoTests/DemoRunnerTests.swift).
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// A fresh demo key set made by the repository's own `keys/generate`, in a temporary directory.
-private final class GeneratedKeys {
-    let root: URL
-    var keysDirectory: String { root.appendingPathComponent("keys/demo").path }
-
-    init() throws {
-        // A short path keeps gpg-agent's socket paths under the limit (keys/README.md).
-        root = URL(fileURLWithPath: "/tmp").appendingPathComponent("pd-\(UUID().uuidString.prefix(8))")
-        let keys = root.appendingPathComponent("keys")
-        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: repositoryRoot.appendingPathComponent("keys/generate"), to: keys.appendingPathComponent("generate"))
-        let generated = try DemoKeyMaterial.ensure(
-            DemoConfiguration(keysDirectory: keysDirectory), generator: keys.appendingPathComponent("generate").path)
-        #expect(generated)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: root) }
-}
-
 private var logger: Logger {
     var logger = Logger(label: "postern.demo.tests")
     logger.logLevel = .error
@@ -44,11 +20,14 @@ struct DemoRunnerTests {
     @Test("the four sends behave as the policies demand, and the refused ones leak nothing")
     func fourSends() async throws {
         let keys = try GeneratedKeys()
+        // A chosen password (what `postern demo --password-env` passes): step a must log in with it.
         let configuration = DemoConfiguration(
-            keysDirectory: keys.keysDirectory, policiesDirectory: repositoryRoot.appendingPathComponent("policies").path
-        )
+            keysDirectory: keys.keysDirectory,
+            policiesDirectory: repositoryRoot.appendingPathComponent("policies").path,
+            account: DemoAccount(password: Array("chosen-\(UUID().uuidString)".utf8)))
         let result = try await DemoRunner.run(configuration, logger: logger)
         #expect(result.steps.map(\.id) == ["a", "b", "c", "d"])
+        #expect(result.error == nil)
         for step in result.steps {
             #expect(step.discrepancy == nil, "step \(step.id): \(step.discrepancy ?? "")")
         }
@@ -61,7 +40,10 @@ struct DemoRunnerTests {
         #expect(a.report.transport?.security == "implicit-tls")
         #expect(a.report.transport?.tlsVersion != nil)
         #expect(a.report.transport?.certificate?.verified == true)
-        #expect(a.report.policy?.layers.count == 2)
+        #expect(
+            a.report.policy?.layers.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "baseline.yaml", "team-confidential.yaml",
+            ])
         #expect(a.server.authSuccesses == 1)
         let arrived = try #require(a.server.messages.first)
         #expect(arrived.recipients == ["bob@example.test"])
@@ -94,6 +76,7 @@ struct DemoRunnerTests {
         #expect(d.report.exitCode == .noPerm)
         #expect(
             d.report.violations.contains { ["auth-over-plaintext", "plaintext-not-allowed"].contains($0.code) })
+        #expect(d.report.violations.allSatisfy { $0.source?.contains("/policies/legacy-relay.yaml:") == true })
         #expect(d.server.authAttempts == 0)
         #expect(d.server.messages.isEmpty)
         #expect(d.report.transport?.tlsVersion == nil)
@@ -154,7 +137,8 @@ struct DemoRunnerTests {
         #expect(seen.messages.isEmpty)
 
         let empty = DemoConfiguration(keysDirectory: keys.root.appendingPathComponent("nowhere").path)
-        await #expect(throws: DemoError.self) { try await DemoRunner.run(empty, logger: logger) }
+        let error = await #expect(throws: DemoError.self) { try await DemoRunner.run(empty, logger: logger) }
+        #expect(error?.code == .missingInput)
     }
 }
 
