@@ -22,12 +22,6 @@ struct CommandResult: Sendable {
         self.payload = payload
     }
 
-    /// The honest answer of a verb this build does not implement yet: exit 69, no success.
-    static func notAvailable(verb: String) -> CommandResult {
-        let message = "postern \(verb): not available yet in this build"
-        return failure(verb: verb, status: .unavailable, message: message)
-    }
-
     /// A failure that is not a policy decision: the message on stderr and in `error`.
     static func failure(verb: String, status: ExitStatus, message: String) -> CommandResult {
         CommandResult(
