@@ -106,7 +106,8 @@ struct MTAFilterStatus: Equatable, Sendable {
     static func enhancedCode(atStartOf text: String?) -> String? {
         guard let text else { return nil }
         let token = text.split(separator: " ", maxSplits: 1).first.map(String.init)
-        guard let token, let first = token.first, let statusClass = Int(String(first)) else { return nil }
+        guard let token, let first = token.first, let statusClass = Int(String(first)), [2, 4, 5].contains(statusClass)
+        else { return nil }
         return validated(token, statusClass: statusClass)
     }
 }
