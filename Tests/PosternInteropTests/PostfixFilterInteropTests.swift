@@ -93,6 +93,33 @@ extension InteropSuite {
             try setup.expectNoPasswordAnywhere(recipients: [dave])
         }
 
+        @Test("e: null sender and two recipients after --: one Postern run, MAIL FROM:<>, both copies sealed")
+        func nullSenderAndSeveralRecipients() async throws {
+            let setup = try FilterSetup(keysFor: ["frank", "grace"])
+            defer { setup.remove() }
+            let frank = setup.address("frank"), grace = setup.address("grace")
+            let policy = try setup.writePolicy(
+                "postern-policy: 1\nname: filter-encrypt\nmessage:\n  encrypt: required\n  formats: [smime]\n")
+            try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
+
+            try setup.handToEdge(sender: "", recipients: [frank, grace], message: setup.message(from: "mailer-daemon@example.test", to: frank))
+
+            let first = try await setup.waitForDelivery(to: frank)
+            let second = try await setup.waitForDelivery(to: grace)
+            #expect(try setup.decrypt(first, as: "frank").contains(setup.bodyLine))
+            #expect(try setup.decrypt(second, as: "grace").contains(setup.bodyLine))
+            // Both recipients went through the same pipe(8) delivery (one queue id), and the re-submission
+            // carried the null sender for both.
+            let viaFilter = [frank, grace].compactMap { recipient in
+                setup.logLines().first { $0.contains("to=<\(recipient)>") && $0.contains("relay=postern,") && $0.contains("status=sent") }
+            }
+            #expect(viaFilter.count == 2)
+            #expect(Set(viaFilter.compactMap(FilterSetup.queueID)).count == 1)
+            let capture = try await setup.waitForLogLine(recipient: frank, relay: "capture", containing: "status=sent")
+            let resubmission = try #require(FilterSetup.queueID(of: capture))
+            #expect(setup.logLines().contains { $0.contains("\(resubmission): from=<>, ") && $0.contains("nrcpt=2") })
+        }
+
         @Test("d: a broken policy file defers (4.3.5) with its location, never bounces; fixed, the message goes out")
         func brokenPolicyDefers() async throws {
             let setup = try FilterSetup(keysFor: [])
