@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Postern as the Postfix content filter vs direct submission, end to end.
 
-Usage: filter_bench.py PORTS_ENV [--count N] [--size BYTES]
+Usage: filter_bench.py PORTS_ENV [--count N] [--size BYTES] [--filter-recipient ADDR]
 
 Needs a test server started with POSTERN_FILTER_BIN (FILTER_PORT in
 ports.env) and a filter.yaml in FILTER_DIR (filter_bench.sh writes one).
@@ -9,7 +9,8 @@ Sends N messages of about BYTES bytes each:
   direct: over one verified implicit-TLS connection with AUTH (TCP_NODELAY)
           to IMPLICIT_PORT, recipient direct-RUN@example.test;
   filter: over one plain SMTP connection to FILTER_PORT, recipient
-          filter-RUN@example.test; Postfix queues each message and runs
+          filter-RUN@example.test (or --filter-recipient, e.g. one the
+          filter holds a certificate for); Postfix queues each message and runs
           one `postern sendmail --mta-filter` per message, which submits it
           over implicit TLS with AUTH.
 Each clock runs from connect until all N messages are in MAILDIR (delivered
@@ -43,14 +44,17 @@ def message(recipient, index, size):
     return (head + body).encode()
 
 
-def wait_delivered(maildir, recipient, count, limit):
-    folder = os.path.join(maildir, recipient)
+def delivered(maildir, recipient):
+    try:
+        return sum(1 for name in os.listdir(os.path.join(maildir, recipient)) if name.endswith(".eml"))
+    except FileNotFoundError:
+        return 0
+
+
+def wait_delivered(maildir, recipient, count, limit, before):
     deadline = time.perf_counter() + limit
     while True:
-        try:
-            done = sum(1 for name in os.listdir(folder) if name.endswith(".eml"))
-        except FileNotFoundError:
-            done = 0
+        done = delivered(maildir, recipient) - before
         if done >= count:
             return
         if time.perf_counter() > deadline:
@@ -60,6 +64,7 @@ def wait_delivered(maildir, recipient, count, limit):
 
 def run(label, connect, recipient, count, size, env, limit):
     messages = [message(recipient, i, size) for i in range(count)]
+    before = delivered(env["MAILDIR"], recipient)
     start = time.perf_counter()
     smtp = connect()
     for data in messages:
@@ -68,7 +73,7 @@ def run(label, connect, recipient, count, size, env, limit):
             sys.exit(f"filter_bench: {label}: refused: {refused}")
     smtp.quit()
     accepted = time.perf_counter() - start
-    wait_delivered(env["MAILDIR"], recipient, count, limit)
+    wait_delivered(env["MAILDIR"], recipient, count, limit, before)
     elapsed = time.perf_counter() - start
     print(f"{label}: {count} x {size} B accepted in {accepted:.3f} s, all delivered after {elapsed:.3f} s "
           f"= {count / elapsed:.1f} messages/s")
@@ -80,6 +85,7 @@ def main():
     parser.add_argument("ports_env")
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--size", type=int, default=2048)
+    parser.add_argument("--filter-recipient")
     args = parser.parse_args()
     if args.count < 1 or args.size < 1:
         parser.error("--count and --size must be positive")
@@ -108,7 +114,7 @@ def main():
     direct_rate = run("direct (smtplib, implicit TLS + AUTH)", direct, f"direct-{run_id}@example.test",
                       args.count, args.size, env, limit)
     filter_rate = run("filter (edge port -> postern --mta-filter -> implicit TLS + AUTH)", edge,
-                      f"filter-{run_id}@example.test", args.count, args.size, env, limit)
+                      args.filter_recipient or f"filter-{run_id}@example.test", args.count, args.size, env, limit)
     print(f"ratio filter/direct: {filter_rate / direct_rate:.3f}")
 
 
