@@ -56,7 +56,8 @@ import Testing
     /// Whatever the input, the result is one pipe(8) understands and the code's class matches the status.
     @Test func everyStatusAndKindGivesAConsistentPair() {
         let kinds: [MTAFilterStatus.Kind] = [
-            .none, .messageDenied, .transportDenied, .filterConfiguration, .malformedMessage, .serverUnreachable, .timeout,
+            .none, .messageDenied, .transportDenied, .filterConfiguration, .malformedMessage, .serverUnreachable,
+            .timeout,
             .connectionLost, .serverTemporary(enhancedCode: "4.1.1"), .serverPermanent(enhancedCode: "5.1.1"), .other,
         ]
         for status in [0, 1, 64, 65, 66, 69, 70, 73, 75, 77, 78] as [Int32] {
@@ -72,11 +73,12 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ("5.7.1 <bob@x>: Recipient address rejected", "5.7.1"), ("4.2.2 mailbox full", "4.2.2"),
-        ("5.1.10 x", "5.1.10"), ("2.0.0 Ok", "2.0.0"), ("Ok: queued", nil), ("5.01.1 x", nil), ("5.1.1000 x", nil),
-        ("6.1.1 x", nil), ("5.1. x", nil), ("", nil), ("5.1.1", "5.1.1"), ("٥.١.١ x", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("5.7.1 <bob@x>: Recipient address rejected", "5.7.1"), ("4.2.2 mailbox full", "4.2.2"),
+            ("5.1.10 x", "5.1.10"), ("2.0.0 Ok", "2.0.0"), ("Ok: queued", nil), ("5.01.1 x", nil), ("5.1.1000 x", nil),
+            ("6.1.1 x", nil), ("5.1. x", nil), ("", nil), ("5.1.1", "5.1.1"), ("٥.١.١ x", nil),
+        ] as [(String, String?)])
     func enhancedCodeAtTheStartOfAReply(text: String, expected: String?) {
         #expect(MTAFilterStatus.enhancedCode(atStartOf: text) == expected)
     }
@@ -87,7 +89,9 @@ import Testing
         Report.Violation(code: code, stage: stage, rule: nil, source: nil, message: "m")
     }
 
-    static func report(_ status: Postern.ExitStatus, violations: [Report.Violation] = [], detail: Report.FailureDetail? = nil)
+    static func report(
+        _ status: Postern.ExitStatus, violations: [Report.Violation] = [], detail: Report.FailureDetail? = nil
+    )
         -> Report
     {
         var report = Report(verb: "sendmail", exitCode: status, violations: violations, error: "e")
@@ -96,19 +100,30 @@ import Testing
     }
 
     @Test func messageViolationsBounceEvenWithATransportOne() {
-        #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: [Self.violation("recipient-key-missing", "protection")])) == .messageDenied)
-        #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: [Self.violation("recipient-not-allowed", "envelope")])) == .messageDenied)
+        #expect(
+            MTAFilterClassifier.kind(
+                of: Self.report(.noPerm, violations: [Self.violation("recipient-key-missing", "protection")]))
+                == .messageDenied)
+        #expect(
+            MTAFilterClassifier.kind(
+                of: Self.report(.noPerm, violations: [Self.violation("recipient-not-allowed", "envelope")]))
+                == .messageDenied)
         let mixed = [Self.violation("pin-mismatch", "tls"), Self.violation("encryption-required", "protection")]
         #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: mixed)) == .messageDenied)
-        let keys = [Self.violation("signing-key-missing", "protection"), Self.violation("recipient-key-missing", "protection")]
+        let keys = [
+            Self.violation("signing-key-missing", "protection"), Self.violation("recipient-key-missing", "protection"),
+        ]
         #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: keys)) == .messageDenied)
     }
 
     @Test func connectionAndSignerViolationsAreTheFiltersToFix() {
-        for (code, stage) in [("certificate-expired", "tls"), ("pin-mismatch", "tls"), ("plaintext-not-allowed", "policy"),
-            ("auth-mechanism-not-allowed", "auth"), ("starttls-unavailable", "ehlo")]
-        {
-            #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: [Self.violation(code, stage)])) == .transportDenied)
+        for (code, stage) in [
+            ("certificate-expired", "tls"), ("pin-mismatch", "tls"), ("plaintext-not-allowed", "policy"),
+            ("auth-mechanism-not-allowed", "auth"), ("starttls-unavailable", "ehlo"),
+        ] {
+            #expect(
+                MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: [Self.violation(code, stage)]))
+                    == .transportDenied)
         }
         let signer = [Self.violation("signing-key-missing", "protection"), Self.violation("hostname-mismatch", "tls")]
         #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: signer)) == .filterConfiguration)
@@ -127,15 +142,38 @@ import Testing
         (Report.FailureDetail(code: "connection-failed", step: "greeting"), MTAFilterStatus.Kind.serverUnreachable),
         (Report.FailureDetail(code: "timeout", step: "data"), .timeout),
         (Report.FailureDetail(code: "connection-lost"), .connectionLost),
-        (Report.FailureDetail(code: "auth-failed", step: "auth", replyCode: 535, replyText: "5.7.8 Error: authentication failed"), .filterConfiguration),
+        (
+            Report.FailureDetail(
+                code: "auth-failed", step: "auth", replyCode: 535, replyText: "5.7.8 Error: authentication failed"),
+            .filterConfiguration
+        ),
         (Report.FailureDetail(code: "password-source"), .filterConfiguration),
         (Report.FailureDetail(code: "tls-configuration"), .filterConfiguration),
-        (Report.FailureDetail(code: "recipients-rejected", step: "rcpt", replyCode: 550, replyText: "5.1.1 <x@y>: unknown"), .serverPermanent(enhancedCode: "5.1.1")),
-        (Report.FailureDetail(code: "server-permanent-failure", step: "message", replyCode: 554, replyText: "rejected"), .serverPermanent(enhancedCode: nil)),
-        (Report.FailureDetail(code: "server-temporary-failure", step: "mail", replyCode: 451, replyText: "4.3.0 try later"), .serverTemporary(enhancedCode: "4.3.0")),
-        (Report.FailureDetail(code: "server-permanent-failure", step: "greeting", replyCode: 554, replyText: "5.3.2 no service"), .other),
+        (
+            Report.FailureDetail(
+                code: "recipients-rejected", step: "rcpt", replyCode: 550, replyText: "5.1.1 <x@y>: unknown"),
+            .serverPermanent(enhancedCode: "5.1.1")
+        ),
+        (
+            Report.FailureDetail(
+                code: "server-permanent-failure", step: "message", replyCode: 554, replyText: "rejected"),
+            .serverPermanent(enhancedCode: nil)
+        ),
+        (
+            Report.FailureDetail(
+                code: "server-temporary-failure", step: "mail", replyCode: 451, replyText: "4.3.0 try later"),
+            .serverTemporary(enhancedCode: "4.3.0")
+        ),
+        (
+            Report.FailureDetail(
+                code: "server-permanent-failure", step: "greeting", replyCode: 554, replyText: "5.3.2 no service"),
+            .other
+        ),
         (Report.FailureDetail(code: "server-permanent-failure", step: "ehlo", replyCode: 550), .other),
-        (Report.FailureDetail(code: "message-exceeds-server-size", step: "mail"), .serverPermanent(enhancedCode: "5.3.4")),
+        (
+            Report.FailureDetail(code: "message-exceeds-server-size", step: "mail"),
+            .serverPermanent(enhancedCode: "5.3.4")
+        ),
         (Report.FailureDetail(code: "reply-malformed"), .other),
     ])
     func submissionFailures(detail: Report.FailureDetail, expected: MTAFilterStatus.Kind) {
@@ -151,21 +189,25 @@ import Testing
 
     @Test func denialStartsWithTheCodeAndNamesViolationAddressAndSource() {
         let violation = Report.Violation(
-            code: "recipient-key-missing", stage: "protection", rule: "encrypt-external", source: "/etc/postern/org.yaml:7",
+            code: "recipient-key-missing", stage: "protection", rule: "encrypt-external",
+            source: "/etc/postern/org.yaml:7",
             message: "no usable S/MIME certificate for carol@partner.example")
         let report = Report(verb: "sendmail", exitCode: .noPerm, violations: [violation])
         let lines = MTAFilterOutput.lines(status: MTAFilterStatus.map(.noPerm, kind: .messageDenied), report: report)
-        #expect(lines == [
-            "5.7.1 postern: policy denied: recipient-key-missing: no usable S/MIME certificate for carol@partner.example "
-                + "(rule encrypt-external, /etc/postern/org.yaml:7)"
-        ])
+        #expect(
+            lines == [
+                "5.7.1 postern: policy denied: recipient-key-missing: no usable S/MIME certificate for carol@partner.example "
+                    + "(rule encrypt-external, /etc/postern/org.yaml:7)"
+            ])
     }
 
     @Test func errorsAreShortOneLineEachAndHaveNoControlCharacters() {
         let long = String(repeating: "x", count: 1000)
-        let error = (["postern sendmail: first\u{1b}[31m", long] + (1...10).map { "line \($0)" }).joined(separator: "\n")
+        let error = (["postern sendmail: first\u{1b}[31m", long] + (1...10).map { "line \($0)" }).joined(
+            separator: "\n")
         let report = Report.failure(verb: "sendmail", exitCode: .config, message: error)
-        let lines = MTAFilterOutput.lines(status: MTAFilterStatus.map(.config, kind: .filterConfiguration), report: report)
+        let lines = MTAFilterOutput.lines(
+            status: MTAFilterStatus.map(.config, kind: .filterConfiguration), report: report)
         #expect(lines.first == "4.3.5 postern: deferred: first?[31m")
         #expect(lines.count == MTAFilterOutput.maximumLines)
         #expect(lines.allSatisfy { $0.count <= MTAFilterOutput.maximumLineLength })
@@ -178,7 +220,8 @@ import Testing
     @Test func postfixPipeCommandLine() throws {
         // What pipe(8) runs with `null_sender=` and a message for three recipients.
         let parsed = try SendmailArgumentParser.parse([
-            "-C", "/etc/postern/filter.yaml", "--mta-filter", "-i", "-f", "", "--", "a@example.org", "\"b,c\"@example.org",
+            "-C", "/etc/postern/filter.yaml", "--mta-filter", "-i", "-f", "", "--", "a@example.org",
+            "\"b,c\"@example.org",
             "-d@example.org",
         ])
         #expect(parsed.mtaFilter)
@@ -199,7 +242,9 @@ import Testing
         #expect(SendmailArgumentParser.requestsMTAFilter(["--mta-filter", "-Q", "a@x"]))
         #expect(SendmailArgumentParser.requestsMTAFilter(["-Q", "--mta-filter"]))
         #expect(!SendmailArgumentParser.requestsMTAFilter(["--", "--mta-filter"]))
-        #expect(throws: SendmailUsageError.self) { try SendmailArgumentParser.parse(["--mta-filter", "--format", "json", "a@x"]) }
+        #expect(throws: SendmailUsageError.self) {
+            try SendmailArgumentParser.parse(["--mta-filter", "--format", "json", "a@x"])
+        }
         #expect(throws: SendmailUsageError.self) { try SendmailArgumentParser.parse(["--mta-filter=yes", "a@x"]) }
     }
 }
@@ -248,7 +293,8 @@ import Testing
     static let letter = "From: alice@example.org\nTo: bob@example.org\nSubject: hi\n\nbody\n"
 
     @Test func aMasterCfTypoDefersInsteadOfBouncing() throws {
-        let result = try Self.run(["--mta-filter", "-Q", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
+        let result = try Self.run(
+            ["--mta-filter", "-Q", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.3.5 postern: deferred: unknown option -Q"))
         #expect(result.stderr.isEmpty)
@@ -257,7 +303,9 @@ import Testing
     @Test func aMissingConfigurationDefers() throws {
         let directory = try TemporaryDirectory()
         let missing = directory.url.appendingPathComponent("filter.yaml").path
-        let result = try Self.run(["-C", missing, "--mta-filter", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
+        let result = try Self.run(
+            ["-C", missing, "--mta-filter", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail,
+            stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.3.5 postern: deferred: \(missing):1:1: error: no configuration found"))
     }
@@ -265,8 +313,10 @@ import Testing
     @Test func aBrokenPolicyDefersWithItsLocation() throws {
         let directory = try TemporaryDirectory()
         let policy = try directory.write("postern-policy: 1\nname: b\nbogus: 1\n", to: "org.yaml")
-        let config = try directory.write("postern-config: 1\nserver: smtp.example.org\npolicies: [org.yaml]\n", to: "filter.yaml")
-        let result = try Self.run(["-C", config, "--mta-filter", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
+        let config = try directory.write(
+            "postern-config: 1\nserver: smtp.example.org\npolicies: [org.yaml]\n", to: "filter.yaml")
+        let result = try Self.run(
+            ["-C", config, "--mta-filter", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.3.5 postern: deferred: \(policy):3:1: error: unknown key 'bogus'"))
     }
@@ -275,19 +325,24 @@ import Testing
         let directory = try TemporaryDirectory()
         // Port 1 on loopback: nothing listens there (connection refused).
         let config = try directory.write(
-            "postern-config: 1\nserver: localhost:1\nconnect: 127.0.0.1:1\nsecurity: implicit-tls\ntimeout: 5\n", to: "filter.yaml")
-        let result = try Self.run(["-C", config, "--mta-filter", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
+            "postern-config: 1\nserver: localhost:1\nconnect: 127.0.0.1:1\nsecurity: implicit-tls\ntimeout: 5\n",
+            to: "filter.yaml")
+        let result = try Self.run(
+            ["-C", config, "--mta-filter", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail,
+            stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.4.1 postern: deferred: connection-failed: cannot connect to 127.0.0.1:1"))
         // The same failure without --mta-filter keeps the contract's 69.
-        let plain = try Self.run(["-C", config, "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
+        let plain = try Self.run(
+            ["-C", config, "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
         #expect(plain.status == 69)
     }
 
     @Test func aMalformedMessageBounces() throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write("postern-config: 1\nserver: localhost:1\n", to: "filter.yaml")
-        let result = try Self.run(["-C", config, "--mta-filter", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: "no header here\n")
+        let result = try Self.run(
+            ["-C", config, "--mta-filter", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: "no header here\n")
         #expect(result.status == 65)
         #expect(result.stdout.hasPrefix("5.6.0 postern: malformed message: stdin: not an RFC 5322 message"))
     }
@@ -295,11 +350,13 @@ import Testing
     @Test func aPolicyDenialBouncesNamingTheViolationAndItsSource() throws {
         let directory = try TemporaryDirectory()
         let policy = try directory.write(
-            "postern-policy: 1\nname: org\nenvelope:\n  recipients:\n    deny: [\"*@partner.example\"]\n", to: "org.yaml")
+            "postern-policy: 1\nname: org\nenvelope:\n  recipients:\n    deny: [\"*@partner.example\"]\n",
+            to: "org.yaml")
         let config = try directory.write(
             "postern-config: 1\nserver: localhost:1\nconnect: 127.0.0.1:1\npolicies: [org.yaml]\n", to: "filter.yaml")
         let result = try Self.run(
-            ["-C", config, "--mta-filter", "-i", "-f", "alice@example.org", "--", "bob@partner.example"].prefixedBySendmail,
+            ["-C", config, "--mta-filter", "-i", "-f", "alice@example.org", "--", "bob@partner.example"]
+                .prefixedBySendmail,
             stdin: Self.letter)
         #expect(result.status == 77)
         #expect(result.stdout.hasPrefix("5.7.1 postern: policy denied: recipient-not-allowed"))

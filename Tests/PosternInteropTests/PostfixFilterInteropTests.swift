@@ -11,13 +11,16 @@ extension InteropSuite {
     /// Serialized: every test rewrites the one `FILTER_DIR/filter.yaml` that master.cf names.
     @Suite("Postern as the Postfix content filter (sendmail --mta-filter)", .serialized)
     struct PostfixFilter {
-        @Test("a: sign+encrypt policy: mail from the edge port arrives enveloped, decrypts and verifies; resubmitted over implicit TLS with AUTH")
+        @Test(
+            "a: sign+encrypt policy: mail from the edge port arrives enveloped, decrypts and verifies; resubmitted over implicit TLS with AUTH"
+        )
         func sealedAndResubmitted() async throws {
             let setup = try FilterSetup(keysFor: ["bob"])
             defer { setup.remove() }
             let bob = setup.address("bob")
             let policy = try setup.writePolicy(
-                "postern-policy: 1\nname: filter-seal\nmessage:\n  sign: required\n  encrypt: required\n  formats: [smime]\n")
+                "postern-policy: 1\nname: filter-seal\nmessage:\n  sign: required\n  encrypt: required\n  formats: [smime]\n"
+            )
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
 
             let text = setup.message(from: FilterSetup.signerAddress, to: bob)
@@ -36,13 +39,17 @@ extension InteropSuite {
             #expect(log.contains("dsn=2.0.0"))
             let capture = try await setup.waitForLogLine(recipient: bob, relay: "capture", containing: "status=sent")
             let resubmission = try #require(FilterSetup.queueID(of: capture))
-            let received = setup.logLines().first { $0.contains("/implicit/smtpd[") && $0.contains("\(resubmission): client=") }
+            let received = setup.logLines().first {
+                $0.contains("/implicit/smtpd[") && $0.contains("\(resubmission): client=")
+            }
             let line = try #require(received, "no implicit-TLS smtpd line for queue id \(resubmission)")
             #expect(line.contains("sasl_username=\(setup.server.user)"))
             try setup.expectNoPasswordAnywhere(recipients: [bob])
         }
 
-        @Test("b: a recipient without a key under encrypt-required bounces with 5.7.1 recipient-key-missing; nothing delivered in clear")
+        @Test(
+            "b: a recipient without a key under encrypt-required bounces with 5.7.1 recipient-key-missing; nothing delivered in clear"
+        )
         func missingKeyBounces() async throws {
             let setup = try FilterSetup(keysFor: [])
             defer { setup.remove() }
@@ -66,7 +73,9 @@ extension InteropSuite {
             try setup.expectNoPasswordAnywhere(recipients: [carol, sender])
         }
 
-        @Test("c: upstream unreachable: deferred 4.4.1 and kept in the queue; after the fix and a flush it arrives sealed")
+        @Test(
+            "c: upstream unreachable: deferred 4.4.1 and kept in the queue; after the fix and a flush it arrives sealed"
+        )
         func unreachableDefersThenDelivers() async throws {
             let setup = try FilterSetup(keysFor: ["dave"])
             defer { setup.remove() }
@@ -76,7 +85,9 @@ extension InteropSuite {
             // Port 1 on loopback: nothing listens, the connection is refused.
             try setup.writeConfiguration(connectPort: 1, policy: policy)
 
-            try setup.handToEdge(sender: FilterSetup.signerAddress, recipients: [dave], message: setup.message(from: FilterSetup.signerAddress, to: dave))
+            try setup.handToEdge(
+                sender: FilterSetup.signerAddress, recipients: [dave],
+                message: setup.message(from: FilterSetup.signerAddress, to: dave))
 
             let log = try await setup.waitForLogLine(recipient: dave, relay: "postern", containing: "status=")
             #expect(log.contains("dsn=4.4.1"), "\(log)")
@@ -102,7 +113,9 @@ extension InteropSuite {
                 "postern-policy: 1\nname: filter-encrypt\nmessage:\n  encrypt: required\n  formats: [smime]\n")
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
 
-            try setup.handToEdge(sender: "", recipients: [frank, grace], message: setup.message(from: "mailer-daemon@example.test", to: frank))
+            try setup.handToEdge(
+                sender: "", recipients: [frank, grace],
+                message: setup.message(from: "mailer-daemon@example.test", to: frank))
 
             let first = try await setup.waitForDelivery(to: frank)
             let second = try await setup.waitForDelivery(to: grace)
@@ -111,7 +124,9 @@ extension InteropSuite {
             // Both recipients went through the same pipe(8) delivery (one queue id), and the re-submission
             // carried the null sender for both.
             let viaFilter = [frank, grace].compactMap { recipient in
-                setup.logLines().first { $0.contains("to=<\(recipient)>") && $0.contains("relay=postern,") && $0.contains("status=sent") }
+                setup.logLines().first {
+                    $0.contains("to=<\(recipient)>") && $0.contains("relay=postern,") && $0.contains("status=sent")
+                }
             }
             #expect(viaFilter.count == 2)
             #expect(Set(viaFilter.compactMap(FilterSetup.queueID)).count == 1)
@@ -128,7 +143,9 @@ extension InteropSuite {
             let broken = try setup.writePolicy("postern-policy: 1\nname: broken\nmesage:\n  encrypt: required\n")
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: broken)
 
-            try setup.handToEdge(sender: FilterSetup.signerAddress, recipients: [erin], message: setup.message(from: FilterSetup.signerAddress, to: erin))
+            try setup.handToEdge(
+                sender: FilterSetup.signerAddress, recipients: [erin],
+                message: setup.message(from: FilterSetup.signerAddress, to: erin))
 
             let log = try await setup.waitForLogLine(recipient: erin, relay: "postern", containing: "status=")
             #expect(log.contains("dsn=4.3.5"), "\(log)")
@@ -179,12 +196,16 @@ struct FilterSetup {
         work = filterDirectory.appendingPathComponent("t-\(marker)")
         let certs = work.appendingPathComponent("certs")
         try FileManager.default.createDirectory(at: certs, withIntermediateDirectories: true)
-        let trust = try Data(contentsOf: URL(fileURLWithPath: server.caFile)) + Data(contentsOf: URL(fileURLWithPath: ca.certificatePath))
+        let trust =
+            try Data(contentsOf: URL(fileURLWithPath: server.caFile))
+            + Data(contentsOf: URL(fileURLWithPath: ca.certificatePath))
         try trust.write(to: work.appendingPathComponent("cas.pem"))
-        try FileManager.default.copyItem(atPath: signer.certificatePath, toPath: work.appendingPathComponent("signer.pem").path)
+        try FileManager.default.copyItem(
+            atPath: signer.certificatePath, toPath: work.appendingPathComponent("signer.pem").path)
         try FileManager.default.copyItem(atPath: signer.keyPath, toPath: work.appendingPathComponent("signer.key").path)
         for (name, identity) in made {
-            try FileManager.default.copyItem(atPath: identity.certificatePath, toPath: certs.appendingPathComponent("\(name).pem").path)
+            try FileManager.default.copyItem(
+                atPath: identity.certificatePath, toPath: certs.appendingPathComponent("\(name).pem").path)
         }
         try Self.giveToNobody(work)
     }
@@ -268,7 +289,8 @@ struct FilterSetup {
     }
 
     func logLines() -> [String] {
-        ((try? String(contentsOfFile: server.postfixLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        ((try? String(contentsOfFile: server.postfixLog, encoding: .utf8)) ?? "").split(separator: "\n").map(
+            String.init)
     }
 
     /// The first Postfix log line about `recipient` on `relay` that contains `text` (bounded poll: ≤ 20 s).
@@ -295,7 +317,8 @@ struct FilterSetup {
 
     /// Runs `postqueue -c POSTFIX_DIR ARGUMENTS` (as root) and returns its output.
     func postqueue(_ arguments: [String]) throws -> String {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("postern-postqueue-\(UUID().uuidString)")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "postern-postqueue-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let status = try Spawn.run(
             "/usr/sbin/postqueue", ["-c", server.postfixConfigDirectory] + arguments,
@@ -345,8 +368,10 @@ struct FilterSetup {
             var isDirectory: ObjCBool = false
             FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             try FileManager.default.setAttributes(
-                [.ownerAccountName: "nobody", .groupOwnerAccountName: "nogroup",
-                 .posixPermissions: isDirectory.boolValue ? 0o700 : 0o600],
+                [
+                    .ownerAccountName: "nobody", .groupOwnerAccountName: "nogroup",
+                    .posixPermissions: isDirectory.boolValue ? 0o700 : 0o600,
+                ],
                 ofItemAtPath: path)
         }
     }

@@ -4,10 +4,13 @@ import Postern
 /// the RFC 3463 code (pipe(8) reads it and lets it take precedence over the exit status), then a few lines of
 /// detail. pipe(8) keeps only a limited amount of output for its log and the bounce, so this stays short.
 ///
-/// Pure. - Important: Never a secret: the text comes from violation messages and error texts, which never hold one.
+/// Pure.
+///
+/// - Important: Never a secret: the text comes from violation messages and error texts, which never hold one.
 enum MTAFilterOutput {
     /// At most this many lines, each at most ``maximumLineLength`` characters.
     static let maximumLines = 5
+    /// At most this many characters per line (a long one is cut and ends with `…`).
     static let maximumLineLength = 300
 
     static func lines(status: MTAFilterStatus, report: Report) -> [String] {
@@ -29,12 +32,13 @@ enum MTAFilterOutput {
             }
         }
         if details.isEmpty { details = ["exit \(report.exitCode.rawValue) (\(report.exitCode))"] }
-        let what = switch status.exitStatus {
-        case .noPerm: "policy denied"
-        case .dataErr: "malformed message"
-        case .unavailable: "refused by the submission server"
-        default: "deferred"
-        }
+        let what =
+            switch status.exitStatus {
+            case .noPerm: "policy denied"
+            case .dataErr: "malformed message"
+            case .unavailable: "refused by the submission server"
+            default: "deferred"
+            }
         var lines = ["\(code) postern: \(what): \(details[0])"]
         let rest = details.dropFirst()
         let room = maximumLines - 1
@@ -49,7 +53,8 @@ enum MTAFilterOutput {
 
     /// One line: control characters replaced, cut to ``maximumLineLength``.
     private static func clean(_ line: String) -> String {
-        let visible = String(String.UnicodeScalarView(line.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : $0 }))
+        let visible = String(
+            String.UnicodeScalarView(line.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? "?" : $0 }))
         return visible.count > maximumLineLength ? String(visible.prefix(maximumLineLength - 1)) + "…" : visible
     }
 }

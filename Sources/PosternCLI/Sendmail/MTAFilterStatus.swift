@@ -62,7 +62,8 @@ struct MTAFilterStatus: Equatable, Sendable {
             return MTAFilterStatus(exitStatus: .dataErr, enhancedCode: "5.6.0")
         case .unavailable:
             if case .serverPermanent(let code) = kind {
-                return MTAFilterStatus(exitStatus: .unavailable, enhancedCode: validated(code, statusClass: 5) ?? "5.0.0")
+                return MTAFilterStatus(
+                    exitStatus: .unavailable, enhancedCode: validated(code, statusClass: 5) ?? "5.0.0")
             }
             return temporary(kind)
         case .usage, .noInput, .config:
