@@ -332,6 +332,13 @@ import Testing
             stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.4.1 postern: deferred: connection-failed: cannot connect to 127.0.0.1:1"))
+        // -v is ignored under --mta-filter: no trace may come before the status line.
+        let verbose = try Self.run(
+            ["-C", config, "--mta-filter", "-v", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail,
+            stdin: Self.letter)
+        #expect(verbose.status == 75)
+        #expect(verbose.stdout.hasPrefix("4.4.1 "))
+        #expect(verbose.stderr.isEmpty, "\(verbose.stderr)")
         // The same failure without --mta-filter keeps the contract's 69.
         let plain = try Self.run(
             ["-C", config, "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
