@@ -135,6 +135,28 @@ extension InteropSuite {
             #expect(setup.logLines().contains { $0.contains("\(resubmission): from=<>, ") && $0.contains("nrcpt=2") })
         }
 
+        @Test("f: the submission server's certificate does not match the configured name: deferred 4.7.0, not bounced")
+        func transportDenialDefers() async throws {
+            let setup = try FilterSetup(keysFor: [])
+            defer { setup.remove() }
+            let heidi = setup.address("heidi")
+            let policy = try setup.writePolicy("postern-policy: 1\nname: plain\n")
+            // The test certificate names localhost, mail.test and 127.0.0.1, not this.
+            try setup.writeConfiguration(
+                connectPort: setup.server.implicitPort, policy: policy, serverName: "submission.wrong.test")
+
+            try setup.handToEdge(
+                sender: FilterSetup.signerAddress, recipients: [heidi],
+                message: setup.message(from: FilterSetup.signerAddress, to: heidi))
+
+            let log = try await setup.waitForLogLine(recipient: heidi, relay: "postern", containing: "status=")
+            #expect(log.contains("dsn=4.7.0"), "\(log)")
+            #expect(log.contains("status=deferred"), "\(log)")
+            #expect(log.contains("hostname-mismatch"), "\(log)")
+            #expect(try setup.postqueue(["-p"]).contains(heidi))
+            #expect(Maildir.messages(in: setup.server, recipient: heidi).isEmpty)
+        }
+
         @Test("d: a broken policy file defers (4.3.5) with its location, never bounces; fixed, the message goes out")
         func brokenPolicyDefers() async throws {
             let setup = try FilterSetup(keysFor: [])
@@ -235,10 +257,10 @@ struct FilterSetup {
     }
 
     /// Replaces `FILTER_DIR/filter.yaml` (by rename: a filter run never reads half a file).
-    func writeConfiguration(connectPort: Int, policy: String) throws {
+    func writeConfiguration(connectPort: Int, policy: String, serverName: String = "mail.test") throws {
         let text = """
             postern-config: 1
-            server: "mail.test:\(server.implicitPort)"
+            server: "\(serverName):\(server.implicitPort)"
             connect: "127.0.0.1:\(connectPort)"
             security: implicit-tls
             ca-file: "\(work.path)/cas.pem"
