@@ -195,7 +195,7 @@ let package = Package(
             ]
         ),
         // Postern (the real binary) against the real Postfix + Dovecot of scripts/mailserver/.
-        .testTarget(name: "PosternInteropTests", dependencies: ["postern"]),
+        .testTarget(name: "PosternInteropTests", dependencies: ["postern", "PosternTestSupport"]),
         // `postern demo`: an embedded demo submission server (loopback, ephemeral ports, in-memory mailbox)
         // and the four-step walk-through over the facade.
         .target(

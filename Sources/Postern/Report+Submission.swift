@@ -1,4 +1,6 @@
+import Foundation
 import PosternPolicy
+import PosternSMTP
 import PosternTransport
 
 extension Report {
@@ -7,12 +9,26 @@ extension Report {
         var exitCode = ExitStatus(rawValue: outcome.exitCode)
         if outcome.violations.isEmpty, outcome.error?.code.rawValue == "tls-configuration" { exitCode = .config }
         let nonViolationError = outcome.violations.isEmpty ? outcome.error?.description : nil
-        return Report(
+        var report = Report(
             verb: verb, exitCode: exitCode, violations: outcome.violations.map(Report.Violation.init),
             policy: Report.Policy(layers: policy.layerFiles, effective: policy.explain(for: context).effective),
             transport: outcome.connected ? transportSection(outcome) : nil,
             smtp: outcome.connected ? smtpSection(outcome) : nil,
             error: nonViolationError)
+        report.failureDetail = outcome.error.map(failureDetail)
+        return report
+    }
+
+    /// The SMTP error as facts: code, step, and the reply that decided it (for a refused recipient, its reply).
+    static func failureDetail(_ error: SMTPError) -> FailureDetail {
+        let reply = error.reply ?? error.rejectedRecipients.first?.reply
+        var text: String?
+        if let reply {
+            let line = reply.firstLineText
+            let code = String(reply.code)
+            text = line.hasPrefix(code) ? String(line.dropFirst(code.count)).trimmingCharacters(in: .whitespaces) : line
+        }
+        return FailureDetail(code: error.code.rawValue, step: error.step?.rawValue, replyCode: reply?.code, replyText: text)
     }
 
     static func transportSection(_ outcome: SubmissionOutcome) -> Transport {

@@ -36,6 +36,11 @@ public struct Report: Sendable, Equatable, Codable {
     /// This key is an extension of the contract's §5 report; it is always present,
     /// `null` when there is no such failure.
     public var error: String?
+    /// What the submission failure was, machine-readable (the SMTP error's code, step and reply), or `nil`.
+    ///
+    /// Not written to JSON (the contract's §5 report is unchanged); `postern sendmail --mta-filter` reads it to
+    /// tell a permanent refusal from one worth retrying.
+    public var failureDetail: FailureDetail? = nil
 
     /// Creates a report. The decision defaults to the one implied by `exitCode`.
     public init(

@@ -25,6 +25,14 @@ struct MailServer: Sendable {
     var passwordFile: String
     /// `MAILDIR`: delivered mail, `MAILDIR/<rcpt>/*.eml`.
     var mailDirectory: String
+    /// `FILTER_PORT`: plain SMTP from loopback, no AUTH, every message through the `postern` pipe(8) content
+    /// filter (the built binary, `--mta-filter`), which submits it back over `IMPLICIT_PORT`.
+    var filterPort: Int?
+    /// `FILTER_DIR`: the filter's files (owner nobody); the filter reads `FILTER_DIR/filter.yaml`.
+    var filterDirectory: String?
+
+    /// Postfix's configuration directory, for `postqueue -c`.
+    var postfixConfigDirectory: String { directory.appendingPathComponent("postfix").path }
 
     /// The server's certificate file (leaf only), as the start script wrote it.
     var serverCertificateFile: String { directory.appendingPathComponent("tls/server.pem").path }
@@ -65,6 +73,8 @@ struct MailServer: Sendable {
         user = try value("USER")
         passwordFile = try value("PASSWORD_FILE")
         mailDirectory = try value("MAILDIR")
+        filterPort = values["FILTER_PORT"].flatMap { Int($0) }
+        filterDirectory = values["FILTER_DIR"]
     }
 }
 
@@ -110,7 +120,9 @@ actor MailServerRegistry {
         let directory = base.appendingPathComponent("it-\(suffix)")
         self.directory = directory
         let script = Self.packageRoot.appendingPathComponent("scripts/mailserver/start").path
-        let run = try ScriptRunner.run(script, [directory.path])
+        // The content filter runs the binary under test (PostfixFilterInteropTests).
+        let filter = try PosternBinary.executable().resolvingSymlinksInPath().path
+        let run = try ScriptRunner.run(script, [directory.path], environment: ["POSTERN_FILTER_BIN": filter])
         guard run.status == 0 else {
             throw MailServerError(
                 "scripts/mailserver/start \(directory.path) failed (exit \(run.status)); it must run as root with "
@@ -168,11 +180,12 @@ enum ScriptRunner {
         var output: String
     }
 
-    static func run(_ path: String, _ arguments: [String]) throws -> Result {
+    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("postern-it-script-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: log) }
         let status = try Spawn.run(
-            path, arguments, environment: ProcessInfo.processInfo.environment, stdout: log.path, stderr: log.path)
+            path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            stdout: log.path, stderr: log.path)
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         return Result(status: status, output: output)
     }

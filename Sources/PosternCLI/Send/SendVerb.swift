@@ -36,7 +36,10 @@ enum SendVerb {
         let credentials: SMTPCredentials?
         switch CredentialResolution.smtpCredentials(inputs.credential, environment: environment) {
         case .success(let resolved): credentials = resolved
-        case .failure(let failure): return .failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
+        case .failure(let failure):
+            var result = CommandResult.failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
+            result.report.failureDetail = Report.FailureDetail(code: "password-source")
+            return result
         }
         // Seals first when asked for or required by the policy; a denied seal opens no connection.
         let request = SealAndSubmitRequest(

@@ -11,6 +11,12 @@ enum SendmailArgumentParser {
     /// initial submission, relay-only gateway submission).
     private static let ignoredSwitches: Set<Character> = ["m", "n", "U", "G"]
 
+    /// Whether `--mta-filter` is among the options (before any `--`), for a command line that does not parse:
+    /// the MTA must still get a status it can act on.
+    static func requestsMTAFilter(_ arguments: [String]) -> Bool {
+        arguments.prefix { $0 != "--" }.contains("--mta-filter")
+    }
+
     static func parse(_ arguments: [String]) throws(SendmailUsageError) -> SendmailInvocation {
         var result = SendmailInvocation()
         var index = 0
@@ -22,7 +28,9 @@ enum SendmailArgumentParser {
                 if argument == "-" && !optionsEnded {
                     throw SendmailUsageError(message: "'-' is not a recipient")
                 }
-                try addRecipients(argument, to: &result)
+                // An MTA hands over one address per argument (pipe(8) expands ${recipient} into several), and a
+                // quoted local part may hold a comma: under --mta-filter nothing after `--` is split.
+                try addRecipients(argument, to: &result, splitLists: !(optionsEnded && result.mtaFilter))
                 continue
             }
             if argument == "--" {
@@ -58,6 +66,9 @@ enum SendmailArgumentParser {
                 }
             }
         }
+        if result.mtaFilter && result.format == .json {
+            throw SendmailUsageError(message: "--mta-filter writes a status line for the MTA, not JSON; drop --format json")
+        }
         if !result.showHelp && result.recipients.isEmpty && !result.recipientsFromHeaders {
             throw SendmailUsageError(message: "no recipients given (use -t to take them from the headers)")
         }
@@ -74,6 +85,9 @@ enum SendmailArgumentParser {
             result.showHelp = true
         case "--verbose":
             result.verbose = true
+        case "--mta-filter":
+            guard parts.count == 1 else { throw SendmailUsageError(message: "--mta-filter takes no value") }
+            result.mtaFilter = true
         case "--format":
             let value: String
             if parts.count == 2 {
@@ -123,10 +137,11 @@ enum SendmailArgumentParser {
     }
 
     /// Sendmail treats each argument as an address list: split on commas.
-    private static func addRecipients(_ argument: String, to result: inout SendmailInvocation)
+    private static func addRecipients(_ argument: String, to result: inout SendmailInvocation, splitLists: Bool)
         throws(SendmailUsageError)
     {
-        for piece in argument.split(separator: ",") {
+        let pieces = splitLists ? argument.split(separator: ",") : [Substring(argument)]
+        for piece in pieces {
             let address = try normalizedAddress(String(piece), option: "recipient")
             guard !address.isEmpty else {
                 throw SendmailUsageError(message: "a recipient must not be empty")

@@ -19,6 +19,9 @@ struct SendmailInvocation: Equatable, Sendable {
     var format: OutputFormat = .text
     /// `--help`.
     var showHelp = false
+    /// `--mta-filter` (a Postern extension): run as an MTA's content filter or pipe(8) transport; exit statuses
+    /// and the first output line follow ``MTAFilterStatus``.
+    var mtaFilter = false
     /// Flags accepted for compatibility and ignored, kept for the verbose trace.
     var ignoredFlags: [String] = []
 }

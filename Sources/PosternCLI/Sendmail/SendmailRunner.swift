@@ -6,7 +6,11 @@ import Postern
 enum SendmailRunner {
     static let usage = """
         usage: postern sendmail [-t] [-i|-oi] [-f ADDR] [-F NAME] [-C FILE] [-v] [--format text|json] [ADDR…]
+               postern sendmail --mta-filter [-C FILE] -i -f SENDER -- RECIPIENT…
                (also when the binary is invoked as 'sendmail')
+        --mta-filter: run as a Postfix content_filter / pipe(8) transport: exit 75 for anything a retry can fix,
+        bounce only for a policy denial (77), a malformed message (65) or a 5xx refusal (69); the first output
+        line begins with an RFC 3463 status code. See docs/postfix.md.
         Accepted and ignored for compatibility: -o* (except -oi), -bm, -B TYPE, -N DSN, -R RET,
         -V ENVID, -L TAG, -h HOPS, -A*, -e*, -m, -n, -U, -G.
         Configuration: -C FILE, else $POSTERN_CONFIG, else $XDG_CONFIG_HOME/postern/config.yaml
@@ -21,6 +25,9 @@ enum SendmailRunner {
             let status: ExitStatus = error.isDataError ? .dataErr : .usage
             let message = "postern sendmail: \(error.message)"
             let result = CommandResult.failure(verb: "sendmail", status: status, message: message)
+            if SendmailArgumentParser.requestsMTAFilter(arguments) {
+                return writeForMTA(result)
+            }
             OutputWriter.write(result, format: RawArguments.requestsJSON(arguments) ? .json : .text)
             if status == .usage {
                 OutputWriter.writeStandardError(usage + "\n")
@@ -31,16 +38,36 @@ enum SendmailRunner {
             OutputWriter.writeStandardOutput(usage + "\n")
             return .ok
         }
+        let result = await execute(invocation, environment: environment)
+        if invocation.mtaFilter {
+            return writeForMTA(result)
+        }
+        OutputWriter.write(result, format: invocation.format)
+        return result.report.exitCode
+    }
+
+    /// Under `--mta-filter`: the status pipe(8) should act on, its RFC 3463 code first on stdout (pipe(8)
+    /// captures stdout and stderr together; nothing else is written).
+    private static func writeForMTA(_ result: CommandResult) -> ExitStatus {
+        let status = MTAFilterStatus.map(result.report.exitCode, kind: MTAFilterClassifier.kind(of: result.report))
+        let lines = MTAFilterOutput.lines(status: status, report: result.report)
+        if !lines.isEmpty {
+            OutputWriter.writeStandardOutput(lines.joined(separator: "\n") + "\n")
+        }
+        return status.exitStatus
+    }
+
+    /// Loads the configuration and the policy, then submits; every outcome is a result, never printed here.
+    private static func execute(_ invocation: SendmailInvocation, environment: [String: String]) async -> CommandResult {
         var logger = Logger(label: "postern")
-        logger.logLevel = invocation.verbose ? .debug : .notice
+        // Under --mta-filter the first output line must be the status code: no trace may come before it.
+        logger.logLevel = invocation.mtaFilter ? .critical : invocation.verbose ? .debug : .notice
         let configuration: PosternConfiguration
         do {
             configuration = try PosternConfiguration.locateAndLoad(
                 explicit: invocation.configFile, environment: environment)
         } catch {
-            let result = configurationFailure(error)
-            OutputWriter.write(result, format: invocation.format)
-            return result.report.exitCode
+            return configurationFailure(error)
         }
         let options = ResolvedSendOptions(configuration: configuration, overrides: overrides(from: invocation))
         logger.debug(
@@ -61,18 +88,14 @@ enum SendmailRunner {
         let layers = PolicyLayerSelection.resolve(files: options.policies, environment: environment)
         if case let .failure(failure) = PolicyLayerLoader.load(layers.files) {
             let lines = failure.diagnostics.map(\.description)
-            let result = CommandResult(
+            return CommandResult(
                 report: Report(
                     verb: "sendmail", exitCode: failure.status,
                     policy: Report.Policy(layers: layers.displayNames, effective: nil),
                     error: lines.joined(separator: "\n")),
                 diagnostics: lines + ["postern sendmail: the policy cannot be used"])
-            OutputWriter.write(result, format: invocation.format)
-            return result.report.exitCode
         }
-        let result = await submit(invocation: invocation, options: options, layers: layers, environment: environment, logger: logger)
-        OutputWriter.write(result, format: invocation.format)
-        return result.report.exitCode
+        return await submit(invocation: invocation, options: options, layers: layers, environment: environment, logger: logger)
     }
 
     /// Reads the message from stdin (up to a lone `.` line unless `-i`), takes the envelope from `-f`, the
