@@ -31,6 +31,14 @@ static inline void postern_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_fr
 /// Frees the stack only (for stacks whose certificates are borrowed, e.g. CMS_get0_signers).
 static inline void postern_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
 
+// MARK: - X509_LOOKUP
+
+/// X509_LOOKUP_add_dir is a macro over X509_LOOKUP_ctrl: lazy lookups by subject hash in `dirs`
+/// (`:`-separated), PEM files.
+static inline int postern_X509_LOOKUP_add_dir(X509_LOOKUP *lookup, const char *dirs) {
+    return X509_LOOKUP_add_dir(lookup, dirs, X509_FILETYPE_PEM);
+}
+
 // MARK: - GENERAL_NAMES (subjectAltName)
 
 static inline int postern_sk_GENERAL_NAME_num(const GENERAL_NAMES *sk) { return sk_GENERAL_NAME_num(sk); }
