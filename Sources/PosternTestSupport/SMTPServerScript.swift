@@ -81,6 +81,14 @@ public struct SMTPServerScript: Sendable {
     public var rejectedRecipients: Set<String>
     /// Close the connection abruptly (no reply, no close_notify) as soon as message data arrives after `354`.
     public var dropConnectionDuringData: Bool
+    /// Replacements for the end-of-data reply of single messages, by their position on the connection (0 for
+    /// the first message whose data ended); they take precedence over `replies[.endOfData]`.
+    public var endOfDataReplies: [Int: SMTPScriptedReply]
+    /// Messages (by position, as in ``endOfDataReplies``) whose end-of-data reply is withheld until the next
+    /// command line has arrived, and then sent before that command is answered. A client that waits for the
+    /// reply before sending anything more stalls there (until its own timeout): a test of pipelining behind the
+    /// end of data (RFC 2920 §3.1) that does not depend on how bytes were split into reads.
+    public var endOfDataRepliesHeldForNextCommand: Set<Int>
 
     /// An honest server with the given security; set the other properties to make it hostile.
     public init(security: Security, identity: TestIdentity? = nil) {
@@ -101,5 +109,7 @@ public struct SMTPServerScript: Sendable {
         self.replies = [:]
         self.rejectedRecipients = []
         self.dropConnectionDuringData = false
+        self.endOfDataReplies = [:]
+        self.endOfDataRepliesHeldForNextCommand = []
     }
 }

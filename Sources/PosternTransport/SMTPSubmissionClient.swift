@@ -68,6 +68,7 @@ public struct SMTPSubmissionClient: Sendable {
             allowsAuthenticationWithoutTLS: gate.authOverPlaintextAllowed, timeouts: session.timeouts)
         configuration.followsAllowedAuthMechanismOrder = true
         configuration.pipelinesDataWithSingleRecipient = true
+        configuration.pipelinesAcrossTransactions = true
         let machine: SMTPClientStateMachine
         do {
             machine = try SMTPClientStateMachine(configuration: configuration, transactions: session.jobs.map(\.transaction))
