@@ -89,6 +89,10 @@ public struct SMTPServerScript: Sendable {
     /// reply before sending anything more stalls there (until its own timeout): a test of pipelining behind the
     /// end of data (RFC 2920 §3.1) that does not depend on how bytes were split into reads.
     public var endOfDataRepliesHeldForNextCommand: Set<Int>
+    /// Answer DATA with `554 5.5.1 Error: no valid recipients` when no recipient of the transaction was
+    /// accepted, as Postfix does (RFC 2920 §3.1). Off by default: the server then answers 354 anyway, as a
+    /// non-conforming server would. `replies[.data]` takes precedence.
+    public var refusesDataWithoutValidRecipients: Bool
 
     /// An honest server with the given security; set the other properties to make it hostile.
     public init(security: Security, identity: TestIdentity? = nil) {
@@ -111,5 +115,6 @@ public struct SMTPServerScript: Sendable {
         self.dropConnectionDuringData = false
         self.endOfDataReplies = [:]
         self.endOfDataRepliesHeldForNextCommand = []
+        self.refusesDataWithoutValidRecipients = false
     }
 }

@@ -35,6 +35,8 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
     private var messagesEnded = 0
     /// An end-of-data reply withheld until the next command line (``SMTPServerScript/endOfDataRepliesHeldForNextCommand``).
     private var heldReply: SMTPScriptedReply?
+    /// Recipients accepted in the current transaction.
+    private var acceptedRecipients = 0
 
     init(script: SMTPServerScript, store: RecordingStore, sslContext: NIOSSLContext?, rawCloser: RawCloser) {
         self.script = script
@@ -196,22 +198,29 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
         case "AUTH":
             handleAuth(words.dropFirst().map(String.init), context: context)
         case "MAIL":
+            acceptedRecipients = 0
             perform(.mail, default: "250 2.1.0 Ok", context: context)
         case "RCPT":
             let address = Self.angleAddress(in: line)?.lowercased() ?? ""
             if script.rejectedRecipients.contains(where: { $0.lowercased() == address }) {
                 send("550 5.1.1 <\(address)>: Recipient address rejected", context: context)
             } else {
-                perform(.rcpt, default: "250 2.1.5 Ok", context: context)
+                let action = script.replies[.rcpt] ?? .reply("250 2.1.5 Ok")
+                if Self.startsWithCode(action, "2") { acceptedRecipients += 1 }
+                execute(action, context: context)
             }
         case "DATA":
-            let action = script.replies[.data] ?? .reply("354 End data with <CR><LF>.<CR><LF>")
+            let refuses = script.refusesDataWithoutValidRecipients && acceptedRecipients == 0
+            let action =
+                script.replies[.data]
+                ?? .reply(refuses ? "554 5.5.1 Error: no valid recipients" : "354 End data with <CR><LF>.<CR><LF>")
             execute(action, context: context)
             if Self.startsWithCode(action, "354") {
                 phase = .data
                 message = []
             }
         case "RSET":
+            acceptedRecipients = 0
             perform(.rset, default: "250 2.0.0 Ok", context: context)
         case "NOOP":
             perform(.noop, default: "250 2.0.0 Ok", context: context)
