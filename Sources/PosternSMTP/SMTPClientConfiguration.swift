@@ -24,6 +24,13 @@ public struct SMTPClientConfiguration: Sendable {
     /// recipient (RFC 2920 §3.1); one that answers 354 anyway gets no message data (the connection is closed
     /// without the terminator). Off by default.
     public var pipelinesDataWithSingleRecipient = false
+    /// With PIPELINING, ask the next transaction's envelope checkpoint as soon as the current message's
+    /// end-of-data is written and, once it passes, send that transaction's MAIL FROM, RCPT TO (and DATA, see
+    /// ``pipelinesDataWithSingleRecipient``) right behind it instead of waiting for the current message's reply
+    /// (RFC 2920 §3.1: message content may be the first command of a group). Replies are still matched in order:
+    /// each message's outcome comes from its own end-of-data reply. A failure ends the batch once the
+    /// transaction already in flight has been completed. Off by default.
+    public var pipelinesAcrossTransactions = false
 
     /// Creates a configuration.
     public init(

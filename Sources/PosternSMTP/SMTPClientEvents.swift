@@ -132,8 +132,13 @@ public enum SMTPClientAction: Sendable, Hashable {
 public struct SMTPSessionOutcome: Sendable, Hashable {
     /// The first failure, or nil when every transaction was accepted.
     public var error: SMTPError?
-    /// The messages the server accepted, in order (some may precede a failure).
+    /// The messages the server accepted, in order (some may precede a failure; with
+    /// ``SMTPClientConfiguration/pipelinesAcrossTransactions`` one may follow it).
     public var completedTransactions: [SMTPTransactionResult]
+    /// The transactions the server refused (at MAIL FROM, RCPT TO, DATA or the end of data), in order, each
+    /// with its own error; ``error`` is the first failure of the session. A transaction in neither list was not
+    /// accepted: its outcome is unknown (the connection failed first) or it was never started.
+    public var refusedTransactions: [SMTPTransactionRefusal]
     /// The capabilities in force at the end (post-TLS ones after STARTTLS).
     public var capabilities: SMTPCapabilities?
     /// The SASL mechanism that succeeded, if any.

@@ -6,7 +6,11 @@ import Foundation
 /// Flow: greeting → EHLO → [STARTTLS → 220 → ``SMTPClientAction/startTLS`` → EHLO again,
 /// with everything learnt before TLS discarded] → checkpoint(ehlo) → [checkpoint(auth) →
 /// AUTH] → per transaction: checkpoint(envelope) → MAIL FROM + RCPT TO (one write with
-/// PIPELINING) → DATA → body → next transaction → QUIT.
+/// PIPELINING) → DATA → body → next transaction → QUIT. With
+/// ``SMTPClientConfiguration/pipelinesAcrossTransactions`` and PIPELINING, the next transaction's
+/// checkpoint is asked as soon as a body is written, and its envelope follows the end-of-data without
+/// waiting for that message's reply; replies are then attributed in order (that message's, then the
+/// next envelope's).
 ///
 /// Driving it (postgres-nio style): create it (bad input throws a data error here, before
 /// any connection), deliver ``SMTPClientEvent/connected``, then every read as
@@ -37,6 +41,17 @@ public struct SMTPClientStateMachine: Sendable {
         var rejected: [SMTPRecipientRejection] = []
     }
 
+    /// The next transaction while the current message's end-of-data reply is still outstanding
+    /// (``SMTPClientConfiguration/pipelinesAcrossTransactions``).
+    private enum PipelinedNext: Sendable {
+        /// Its envelope checkpoint was asked for and not answered yet: nothing of it has been sent.
+        case checkpoint(Int)
+        /// The checkpoint passed and its envelope was sent; its replies follow the current message's reply.
+        case envelope(EnvelopeProgress)
+        /// The checkpoint failed: once the current message's reply is in, the session ends with this error.
+        case denied(SMTPError)
+    }
+
     private enum State: Sendable {
         case notConnected
         case awaitingGreeting
@@ -48,7 +63,8 @@ public struct SMTPClientStateMachine: Sendable {
         case awaitingEnvelopeReplies(EnvelopeProgress)
         case awaitingDataReply(Int)
         case streamingBody(Int)
-        case awaitingMessageReply(Int)
+        /// The end-of-data reply of that transaction is due; `next` is the transaction pipelined behind it.
+        case awaitingMessageReply(Int, next: PipelinedNext?)
         case awaitingRSETReply
         /// A SASL exchange the client abandoned with `*` (RFC 4954 §4); any reply leads to QUIT.
         case awaitingAuthenticationCancel
@@ -67,6 +83,9 @@ public struct SMTPClientStateMachine: Sendable {
     private var upgradedWithSTARTTLS = false
     private var chosenMechanism: String?
     private var completed: [SMTPTransactionResult] = []
+    private var refused: [SMTPTransactionRefusal] = []
+    /// The transaction whose envelope checkpoint comes next.
+    private var nextTransaction = 0
     private var failure: SMTPError?
 
     /// The dialogue so far, credentials redacted.
@@ -128,28 +147,47 @@ public struct SMTPClientStateMachine: Sendable {
             parser = SMTPReplyParser()
             return sendEHLO()
         case .checkpointPassed(let kind):
+            if case .awaitingMessageReply(let current, .checkpoint(let next)) = state, kind == .envelope(transaction: next) {
+                // RFC 2920 §3.1: the envelope goes right behind the end-of-data. The timer keeps running for the
+                // reply due first, the current message's.
+                let (progress, bytes) = makeEnvelope(next)
+                state = .awaitingMessageReply(current, next: .envelope(progress))
+                return [.send(bytes)]
+            }
             guard case .awaitingCheckpoint(let pending) = state, pending == kind else {
                 return misuse("checkpointPassed(\(kind)) does not match the pending checkpoint")
             }
             return checkpointPassed(kind)
         case .checkpointFailed(let kind, let codes, let message):
+            let code = codes.first.map { SMTPError.Code(rawValue: $0) } ?? .policyDenied
+            let violation = SMTPError(
+                code: code, category: .violation, step: step(of: kind),
+                message: codes.isEmpty ? message : "\(message) [\(codes.joined(separator: ", "))]")
+            if case .awaitingMessageReply(let current, .checkpoint(let next)) = state, kind == .envelope(transaction: next) {
+                // Nothing of the next transaction was sent; the current message's reply is still awaited, so its
+                // outcome is known before the session ends.
+                state = .awaitingMessageReply(current, next: .denied(violation))
+                return []
+            }
             guard case .awaitingCheckpoint(let pending) = state, pending == kind else {
                 return misuse("checkpointFailed(\(kind)) does not match the pending checkpoint")
             }
-            let code = codes.first.map { SMTPError.Code(rawValue: $0) } ?? .policyDenied
-            return fail(
-                SMTPError(
-                    code: code, category: .violation, step: step(of: kind),
-                    message: codes.isEmpty ? message : "\(message) [\(codes.joined(separator: ", "))]"),
-                quit: true)
+            return fail(violation, quit: true)
         case .messageBodySent(let index):
             guard case .streamingBody(let current) = state, current == index else {
                 return misuse("messageBodySent(\(index)) while no body was being sent")
             }
             transcript.record(.client, "<message data: \(transactions[index].messageSize) octets, dot-stuffed>")
             transcript.record(.client, ".")
-            state = .awaitingMessageReply(index)
-            return [.armTimeout(configuration.timeouts.dataTermination)] + processReplies()
+            state = .awaitingMessageReply(index, next: nil)
+            var actions: [SMTPClientAction] = [.armTimeout(configuration.timeouts.dataTermination)]
+            if let facts = pipelinableNextEnvelope() {
+                // The policy is asked before anything of the next transaction is written.
+                nextTransaction += 1
+                state = .awaitingMessageReply(index, next: .checkpoint(facts.transactionIndex))
+                actions.append(.checkpoint(.envelope(facts)))
+            }
+            return actions + processReplies()
         case .timeout:
             if case .awaitingQUITReply = state { return finish() }
             return fail(
@@ -300,16 +338,16 @@ public struct SMTPClientStateMachine: Sendable {
             return envelopeReply(reply, progress: &progress)
 
         case .awaitingDataReply(let index):
-            guard reply.code == 354 else { return fail(.refused(reply, at: .data), quit: true) }
+            guard reply.code == 354 else {
+                let error = SMTPError.refused(reply, at: .data)
+                refused.append(SMTPTransactionRefusal(index: index, error: error))
+                return fail(error, quit: true)
+            }
             state = .streamingBody(index)
             return [.cancelTimeout, .streamMessageBody(transaction: index)]
 
-        case .awaitingMessageReply(let index):
-            guard reply.isPositiveCompletion else { return fail(.refused(reply, at: .message), quit: true) }
-            let result = SMTPTransactionResult(
-                index: index, acceptedRecipients: transactions[index].recipients.map(\.address), reply: reply)
-            completed.append(result)
-            return [.transactionCompleted(result)] + startNextTransaction()
+        case .awaitingMessageReply(let index, let next):
+            return messageReply(reply, index: index, next: next)
 
         case .awaitingRSETReply, .awaitingAuthenticationCancel:
             return sendQUIT()
@@ -337,6 +375,8 @@ public struct SMTPClientStateMachine: Sendable {
         case .auth:
             return beginAuthentication()
         case .envelope(let index):
+            // A pipelined checkpoint answered after the previous message failed: start nothing new.
+            if failure != nil { return sendQUIT() }
             return sendEnvelope(index)
         }
     }
@@ -423,36 +463,91 @@ public struct SMTPClientStateMachine: Sendable {
     }
 
     private mutating func startNextTransaction() -> [SMTPClientAction] {
-        let index = completed.count
+        let index = nextTransaction
         guard index < transactions.count, let capabilities else { return sendQUIT() }
-        let transaction = transactions[index]
-        func unsupported(_ code: SMTPError.Code, _ message: String) -> [SMTPClientAction] {
-            fail(SMTPError(code: code, category: .permanent, step: .mail, message: message), quit: true)
+        if let error = Self.unsupported(transactions[index], by: capabilities) { return fail(error, quit: true) }
+        nextTransaction += 1
+        state = .awaitingCheckpoint(.envelope(transaction: index))
+        return [.cancelTimeout, .checkpoint(.envelope(envelopeFacts(index, capabilities: capabilities)))]
+    }
+
+    /// What the server lacks for this transaction, checked before its checkpoint and MAIL FROM.
+    private static func unsupported(_ transaction: SMTPTransaction, by capabilities: SMTPCapabilities) -> SMTPError? {
+        func error(_ code: SMTPError.Code, _ message: String) -> SMTPError {
+            SMTPError(code: code, category: .permanent, step: .mail, message: message)
         }
         if transaction.requiresSMTPUTF8 && !capabilities.smtpUTF8 {
-            return unsupported(
+            return error(
                 .smtputf8Unavailable, "the message needs SMTPUTF8 (UTF-8 addresses or headers); the server lacks it")
         }
         if transaction.bodyIs8Bit && !capabilities.eightBitMIME {
-            return unsupported(.eightBitMIMEUnavailable, "the body is 8-bit and the server does not offer 8BITMIME")
+            return error(.eightBitMIMEUnavailable, "the body is 8-bit and the server does not offer 8BITMIME")
         }
         if let limit = capabilities.sizeLimit, limit > 0, transaction.messageSize > limit {
-            return unsupported(
+            return error(
                 .messageTooLargeForServer,
                 "the message has \(transaction.messageSize) octets; the server accepts at most \(limit)")
         }
-        state = .awaitingCheckpoint(.envelope(transaction: index))
-        return [
-            .cancelTimeout,
-            .checkpoint(
-                .envelope(
-                    SMTPEnvelopeFacts(
-                        transactionIndex: index, transaction: transaction, capabilities: capabilities,
-                        tlsActive: tlsActive, authenticationMechanism: authenticationMechanism))),
-        ]
+        return nil
+    }
+
+    private func envelopeFacts(_ index: Int, capabilities: SMTPCapabilities) -> SMTPEnvelopeFacts {
+        SMTPEnvelopeFacts(
+            transactionIndex: index, transaction: transactions[index], capabilities: capabilities,
+            tlsActive: tlsActive, authenticationMechanism: authenticationMechanism)
+    }
+
+    /// The next transaction's checkpoint facts when it may be pipelined behind the end-of-data just written:
+    /// the option is on, the server offers PIPELINING, nothing has failed, and the server supports what the
+    /// transaction needs (otherwise it starts the ordinary way, after the reply, and fails there).
+    private func pipelinableNextEnvelope() -> SMTPEnvelopeFacts? {
+        guard configuration.pipelinesAcrossTransactions, failure == nil, let capabilities, capabilities.pipelining,
+            nextTransaction < transactions.count,
+            Self.unsupported(transactions[nextTransaction], by: capabilities) == nil
+        else { return nil }
+        return envelopeFacts(nextTransaction, capabilities: capabilities)
+    }
+
+    /// The end-of-data reply of transaction `index` (the message's own outcome), then whatever was pipelined
+    /// behind it.
+    private mutating func messageReply(_ reply: SMTPReply, index: Int, next: PipelinedNext?) -> [SMTPClientAction] {
+        var actions: [SMTPClientAction] = []
+        if reply.isPositiveCompletion {
+            let result = SMTPTransactionResult(
+                index: index, acceptedRecipients: transactions[index].recipients.map(\.address), reply: reply)
+            completed.append(result)
+            actions.append(.transactionCompleted(result))
+        } else {
+            let error = SMTPError.refused(reply, at: .message)
+            refused.append(SMTPTransactionRefusal(index: index, error: error))
+            if failure == nil { failure = error }
+        }
+        switch next {
+        case nil:
+            return actions + (failure == nil ? startNextTransaction() : sendQUIT())
+        case .checkpoint(let nextIndex):
+            // The driver has not answered yet; its answer decides (and after a failure leads to QUIT).
+            state = .awaitingCheckpoint(.envelope(transaction: nextIndex))
+            return actions + [.cancelTimeout]
+        case .denied(let violation):
+            return actions + fail(violation, quit: true)
+        case .envelope(let progress):
+            // Already under way: its replies come next and it completes (or fails) on its own, whatever
+            // happened to this message; no later transaction starts after a failure.
+            state = .awaitingEnvelopeReplies(progress)
+            return actions + [.armTimeout(configuration.timeouts.mail)]
+        }
     }
 
     private mutating func sendEnvelope(_ index: Int) -> [SMTPClientAction] {
+        let (progress, bytes) = makeEnvelope(index)
+        state = .awaitingEnvelopeReplies(progress)
+        return [.send(bytes), .armTimeout(configuration.timeouts.mail)]
+    }
+
+    /// The envelope commands of transaction `index` and the bytes of its first group: all of them with
+    /// PIPELINING, else MAIL FROM alone.
+    private mutating func makeEnvelope(_ index: Int) -> (EnvelopeProgress, [UInt8]) {
         let pipelined = capabilities?.pipelining ?? false
         // With one recipient, all-or-nothing needs no decision between RCPT and DATA: a server that refused the
         // recipient refuses DATA too (RFC 2920 §3.1), so DATA can close the group and save a round trip.
@@ -460,14 +555,12 @@ public struct SMTPClientStateMachine: Sendable {
             pipelined && configuration.pipelinesDataWithSingleRecipient && transactions[index].recipients.count == 1
         let commands =
             [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) } + (withData ? [.data] : [])
-        var progress = EnvelopeProgress(
+        let progress = EnvelopeProgress(
             index: index, awaiting: pipelined ? commands : [.mail], unsent: pipelined ? [] : Array(commands.dropFirst())
         )
         var bytes: [UInt8] = []
         for command in progress.awaiting { bytes += line(for: command, in: index) }
-        progress.mailRefusal = nil
-        state = .awaitingEnvelopeReplies(progress)
-        return [.send(bytes), .armTimeout(configuration.timeouts.mail)]
+        return (progress, bytes)
     }
 
     private mutating func line(for command: EnvelopeCommand, in index: Int) -> [UInt8] {
@@ -534,19 +627,23 @@ public struct SMTPClientStateMachine: Sendable {
         // server now waits for message data, so QUIT would be read as data. End without a terminator instead;
         // an unterminated DATA is discarded, so nothing is delivered.
         let dataAwaitsBody = progress.dataReply?.code == 354
-        if let refusal = progress.mailRefusal { return fail(.refused(refusal, at: .mail), quit: !dataAwaitsBody) }
+        if let refusal = progress.mailRefusal {
+            let error = SMTPError.refused(refusal, at: .mail)
+            refused.append(SMTPTransactionRefusal(index: progress.index, error: error))
+            return fail(error, quit: !dataAwaitsBody)
+        }
         if !progress.rejected.isEmpty {
             // CONTRACT §3.4: all or nothing. RSET, QUIT, no DATA.
             let permanent = progress.rejected.contains { $0.reply.isPermanentNegative || !$0.reply.isTransientNegative }
-            failure =
-                failure
-                ?? SMTPError(
-                    code: .recipientsRejected, category: permanent ? .permanent : .temporary, step: .rcpt,
-                    reply: progress.rejected.first?.reply,
-                    message:
-                        "the server refused \(progress.rejected.count) of \(transaction.recipients.count) recipients: "
-                        + progress.rejected.map(\.recipient).joined(separator: ", "),
-                    rejectedRecipients: progress.rejected)
+            let error = SMTPError(
+                code: .recipientsRejected, category: permanent ? .permanent : .temporary, step: .rcpt,
+                reply: progress.rejected.first?.reply,
+                message:
+                    "the server refused \(progress.rejected.count) of \(transaction.recipients.count) recipients: "
+                    + progress.rejected.map(\.recipient).joined(separator: ", "),
+                rejectedRecipients: progress.rejected)
+            refused.append(SMTPTransactionRefusal(index: progress.index, error: error))
+            failure = failure ?? error
             if dataAwaitsBody { return finish() }
             state = .awaitingRSETReply
             return send("RSET", timeout: configuration.timeouts.otherCommand)
@@ -586,7 +683,8 @@ public struct SMTPClientStateMachine: Sendable {
             .cancelTimeout,
             .finish(
                 SMTPSessionOutcome(
-                    error: failure, completedTransactions: completed, capabilities: capabilities,
+                    error: failure, completedTransactions: completed, refusedTransactions: refused,
+                    capabilities: capabilities,
                     authenticationMechanism: authenticationMechanism, tlsActive: tlsActive)),
         ]
     }

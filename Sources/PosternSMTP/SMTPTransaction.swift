@@ -88,6 +88,14 @@ public struct SMTPTransactionResult: Sendable, Hashable {
     public var reply: SMTPReply
 }
 
+/// A transaction the server refused.
+public struct SMTPTransactionRefusal: Sendable, Hashable {
+    /// Its position in the batch.
+    public var index: Int
+    /// The refusal (``SMTPError/reply`` holds the server's reply; rejected recipients are listed in it).
+    public var error: SMTPError
+}
+
 /// How the connection is secured, as decided before connecting.
 public enum SMTPConnectionSecurity: String, Sendable, Hashable {
     /// TLS from the first byte (port 465): the machine starts with TLS active.

@@ -14,6 +14,10 @@ public struct SMTPServerRecording: Sendable, Hashable {
     /// Every command line (not message data), without its line ending, in order; lines received inside TLS are
     /// prefixed with `"[tls] "`.
     public var commandLines: [String] = []
+    /// The dialogue in the order the server handled it: `C: ` + each command line (without a `[tls]` prefix),
+    /// `C: .` for each end of data, `S: ` + each reply it sent (lines joined by CRLF), `S: <disconnect>` for an
+    /// abrupt close.
+    public var dialogue: [String] = []
     /// The bodies of completed DATA transactions, as received (dot-stuffed, CRLF, without the final `.` line).
     public var messages: [[UInt8]] = []
     /// Message bytes received in a DATA phase that never completed (dropped or cut off).

@@ -81,6 +81,18 @@ public struct SMTPServerScript: Sendable {
     public var rejectedRecipients: Set<String>
     /// Close the connection abruptly (no reply, no close_notify) as soon as message data arrives after `354`.
     public var dropConnectionDuringData: Bool
+    /// Replacements for the end-of-data reply of single messages, by their position on the connection (0 for
+    /// the first message whose data ended); they take precedence over `replies[.endOfData]`.
+    public var endOfDataReplies: [Int: SMTPScriptedReply]
+    /// Messages (by position, as in ``endOfDataReplies``) whose end-of-data reply is withheld until the next
+    /// command line has arrived, and then sent before that command is answered. A client that waits for the
+    /// reply before sending anything more stalls there (until its own timeout): a test of pipelining behind the
+    /// end of data (RFC 2920 §3.1) that does not depend on how bytes were split into reads.
+    public var endOfDataRepliesHeldForNextCommand: Set<Int>
+    /// Answer DATA with `554 5.5.1 Error: no valid recipients` when no recipient of the transaction was
+    /// accepted, as Postfix does (RFC 2920 §3.1). Off by default: the server then answers 354 anyway, as a
+    /// non-conforming server would. `replies[.data]` takes precedence.
+    public var refusesDataWithoutValidRecipients: Bool
 
     /// An honest server with the given security; set the other properties to make it hostile.
     public init(security: Security, identity: TestIdentity? = nil) {
@@ -101,5 +113,8 @@ public struct SMTPServerScript: Sendable {
         self.replies = [:]
         self.rejectedRecipients = []
         self.dropConnectionDuringData = false
+        self.endOfDataReplies = [:]
+        self.endOfDataRepliesHeldForNextCommand = []
+        self.refusesDataWithoutValidRecipients = false
     }
 }

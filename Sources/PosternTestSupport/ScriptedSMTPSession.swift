@@ -31,6 +31,12 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
     private var message: [UInt8] = []
     private var tlsActive: Bool
     private var phase = Phase.command
+    /// Messages whose data has ended on this connection.
+    private var messagesEnded = 0
+    /// An end-of-data reply withheld until the next command line (``SMTPServerScript/endOfDataRepliesHeldForNextCommand``).
+    private var heldReply: SMTPScriptedReply?
+    /// Recipients accepted in the current transaction.
+    private var acceptedRecipients = 0
 
     init(script: SMTPServerScript, store: RecordingStore, sslContext: NIOSSLContext?, rawCloser: RawCloser) {
         self.script = script
@@ -118,8 +124,20 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
                 let completed = message
                 message = []
                 phase = .command
-                store.update { $0.messages.append(completed) }
-                perform(.endOfData, default: "250 2.0.0 Ok: queued as SCRIPTED", context: context)
+                store.update {
+                    $0.messages.append(completed)
+                    $0.dialogue.append("C: .")
+                }
+                let position = messagesEnded
+                messagesEnded += 1
+                let reply =
+                    script.endOfDataReplies[position] ?? script.replies[.endOfData]
+                    ?? .reply("250 2.0.0 Ok: queued as SCRIPTED")
+                if script.endOfDataRepliesHeldForNextCommand.contains(position) {
+                    heldReply = reply
+                } else {
+                    execute(reply, context: context)
+                }
             } else {
                 message += line + [13, 10]
                 if message.count > Self.maximumMessageSize {
@@ -137,6 +155,11 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
             send("334 UGFzc3dvcmQ6", context: context)
         case .command:
             recordCommand(line)
+            if let held = heldReply {
+                heldReply = nil
+                execute(held, context: context)
+                guard phase == .command else { return }
+            }
             handleCommand(String(decoding: line, as: UTF8.self), context: context)
         case .stalled, .closed:
             return
@@ -144,8 +167,12 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
     }
 
     private func recordCommand(_ line: [UInt8]) {
-        let text = (tlsActive ? "[tls] " : "") + String(decoding: line, as: UTF8.self)
-        store.update { $0.commandLines.append(text) }
+        let plain = String(decoding: line, as: UTF8.self)
+        let text = (tlsActive ? "[tls] " : "") + plain
+        store.update {
+            $0.commandLines.append(text)
+            $0.dialogue.append("C: " + plain)
+        }
     }
 
     // MARK: - Commands
@@ -171,22 +198,29 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
         case "AUTH":
             handleAuth(words.dropFirst().map(String.init), context: context)
         case "MAIL":
+            acceptedRecipients = 0
             perform(.mail, default: "250 2.1.0 Ok", context: context)
         case "RCPT":
             let address = Self.angleAddress(in: line)?.lowercased() ?? ""
             if script.rejectedRecipients.contains(where: { $0.lowercased() == address }) {
                 send("550 5.1.1 <\(address)>: Recipient address rejected", context: context)
             } else {
-                perform(.rcpt, default: "250 2.1.5 Ok", context: context)
+                let action = script.replies[.rcpt] ?? .reply("250 2.1.5 Ok")
+                if Self.startsWithCode(action, "2") { acceptedRecipients += 1 }
+                execute(action, context: context)
             }
         case "DATA":
-            let action = script.replies[.data] ?? .reply("354 End data with <CR><LF>.<CR><LF>")
+            let refuses = script.refusesDataWithoutValidRecipients && acceptedRecipients == 0
+            let action =
+                script.replies[.data]
+                ?? .reply(refuses ? "554 5.5.1 Error: no valid recipients" : "354 End data with <CR><LF>.<CR><LF>")
             execute(action, context: context)
             if Self.startsWithCode(action, "354") {
                 phase = .data
                 message = []
             }
         case "RSET":
+            acceptedRecipients = 0
             perform(.rset, default: "250 2.0.0 Ok", context: context)
         case "NOOP":
             perform(.noop, default: "250 2.0.0 Ok", context: context)
@@ -194,6 +228,7 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
             let action = script.replies[.quit] ?? .reply("221 2.0.0 Bye")
             if case .reply(let text) = action {
                 phase = .closed
+                store.update { $0.dialogue.append("S: " + text) }
                 context.writeAndFlush(wrapOutboundOut(Self.buffer(text + "\r\n", context: context)))
                     .assumeIsolated()
                     .whenComplete { _ in context.close(promise: nil) }
@@ -235,6 +270,8 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
         if !pipelined.isEmpty {
             store.update { $0.bytesAfterSTARTTLSCommand += pipelined }
         }
+        let sent = bytes
+        store.update { $0.dialogue.append("S: " + String(decoding: sent, as: UTF8.self)) }
         // Flush the 220 in the clear BEFORE adding TLS: once the handler is in place, writes are encrypted.
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
         do {
@@ -277,6 +314,7 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
         case .reply(let text):
             send(text, context: context)
         case .raw(let bytes):
+            store.update { $0.dialogue.append("S: " + String(decoding: bytes, as: UTF8.self)) }
             var out = context.channel.allocator.buffer(capacity: bytes.count)
             out.writeBytes(bytes)
             context.writeAndFlush(wrapOutboundOut(out), promise: nil)
@@ -288,10 +326,12 @@ final class ScriptedSMTPSession: ChannelInboundHandler {
     }
 
     private func send(_ text: String, context: ChannelHandlerContext) {
+        store.update { $0.dialogue.append("S: " + text) }
         context.writeAndFlush(wrapOutboundOut(Self.buffer(text + "\r\n", context: context)), promise: nil)
     }
 
     private func closeAbruptly() {
+        if phase != .closed { store.update { $0.dialogue.append("S: <disconnect>") } }
         phase = .closed
         rawCloser.closeAbruptly()
     }

@@ -13,6 +13,9 @@ final class BodyPump {
     private var lookahead: ArraySlice<UInt8>?
     private var finished = false
 
+    /// Whether the terminator has been handed out (the last chunk returned was the end of the DATA stream).
+    var handedOutTerminator: Bool { finished }
+
     init(body: MessageBody, transactionIndex: Int) throws(MessageBodyError) {
         self.reader = try MessageBodyReader(body: body)
         self.transactionIndex = transactionIndex

@@ -385,9 +385,26 @@ final class SMTPDriverHandler: ChannelInboundHandler {
                 deliver(.driverFailed(Self.bodyError(error)))
                 return
             }
-            guard let chunk else {
+            guard var chunk else {
                 self.pump = nil
                 cancelTimer()
+                deliver(.messageBodySent(transaction: pump.transactionIndex))
+                return
+            }
+            if pump.handedOutTerminator {
+                // The end of the data is held back for the commands the machine answers with (the next
+                // transaction's pipelined envelope, or QUIT): they leave together, in one TLS record, when this
+                // batch of actions is flushed.
+                if var pending = outbound {
+                    // Commands queued earlier in this batch go first.
+                    pending.writeBuffer(&chunk)
+                    outbound = pending
+                } else {
+                    outbound = chunk
+                }
+                self.pump = nil
+                cancelTimer()
+                // `deliver` flushes at the end of its drain (this one's, or the enclosing one's).
                 deliver(.messageBodySent(transaction: pump.transactionIndex))
                 return
             }

@@ -68,6 +68,7 @@ public struct SMTPSubmissionClient: Sendable {
             allowsAuthenticationWithoutTLS: gate.authOverPlaintextAllowed, timeouts: session.timeouts)
         configuration.followsAllowedAuthMechanismOrder = true
         configuration.pipelinesDataWithSingleRecipient = true
+        configuration.pipelinesAcrossTransactions = true
         let machine: SMTPClientStateMachine
         do {
             machine = try SMTPClientStateMachine(configuration: configuration, transactions: session.jobs.map(\.transaction))
@@ -83,9 +84,7 @@ public struct SMTPSubmissionClient: Sendable {
                 tlsConfiguration: tlsConfiguration, logger: logger)
         } catch {
             let target = Self.hostPort(session.connectHost ?? session.serverHost, session.connectPort ?? port)
-            outcome.error = SMTPError(
-                code: .init(rawValue: "connection-failed"), category: .permanent, step: .greeting,
-                message: "cannot connect to \(target): \(error)")
+            outcome.error = Self.connectError(error, target: target, limit: session.connectTimeout)
             outcome.steps.append(TransportStepFinding(stage: .connect, passed: false, detail: "cannot connect to \(target)"))
             return outcome
         }
@@ -147,6 +146,7 @@ public struct SMTPSubmissionClient: Sendable {
         outcome.capabilities = session.capabilities
         outcome.authenticationMechanism = session.authenticationMechanism
         outcome.completedTransactions = session.completedTransactions
+        outcome.refusedTransactions = session.refusedTransactions
         outcome.error = session.error
         // A STARTTLS/AUTH rule the machine enforced itself (response injection, STARTTLS stripped or refused,
         // AUTH before TLS) is a violation too; it always holds, so no rule names it.
@@ -159,6 +159,19 @@ public struct SMTPSubmissionClient: Sendable {
                     stage: error.step.flatMap { Stage(rawValue: $0.reportStage) } ?? .tls, rule: nil, source: nil,
                     message: error.message))
         }
+    }
+
+    /// CONTRACT §2: a connection that did not complete within the limit is a temporary failure (75); one that
+    /// was refused, had no route or whose name did not resolve is "unreachable" (69).
+    static func connectError(_ error: any Error, target: String, limit: Duration) -> SMTPError {
+        if case .connectTimeout = error as? ChannelError {
+            return SMTPError(
+                code: .init(rawValue: "connect-timeout"), category: .temporary, step: .greeting,
+                message: "connecting to \(target) did not complete within \(limit)")
+        }
+        return SMTPError(
+            code: .init(rawValue: "connection-failed"), category: .permanent, step: .greeting,
+            message: "cannot connect to \(target): \(error)")
     }
 
     static func machineSecurity(_ mode: SecurityMode) -> SMTPConnectionSecurity {

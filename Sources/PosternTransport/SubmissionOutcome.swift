@@ -51,6 +51,9 @@ public struct SubmissionOutcome: Sendable {
     public var authenticationMechanism: String?
     /// The transactions the server accepted, in order.
     public var completedTransactions: [SMTPTransactionResult]
+    /// The transactions the server refused, in order, each with its own error (``error`` is the first failure).
+    /// A transaction in neither list was not accepted: its outcome is unknown or it was never started.
+    public var refusedTransactions: [SMTPTransactionRefusal]
     /// The first failure, or nil when everything succeeded.
     public var error: SMTPError?
     /// Every policy violation (empty unless the policy or a STARTTLS/AUTH rule denied).
@@ -77,6 +80,7 @@ public struct SubmissionOutcome: Sendable {
         self.security = security
         self.connected = false
         self.completedTransactions = []
+        self.refusedTransactions = []
         self.violations = []
         self.steps = []
         self.transcript = []

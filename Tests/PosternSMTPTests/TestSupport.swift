@@ -71,8 +71,17 @@ final class FakeServer {
     private(set) var outcome: SMTPSessionOutcome?
     private(set) var allActions: [SMTPClientAction] = []
 
-    /// Consulted first; a non-nil answer replaces the scripted reply.
+    /// Consulted first; a non-nil answer replaces the scripted reply (`"<body>"` stands for the end of data).
     var override: ((String) -> String?)?
+    /// Sends each end-of-data reply only together with the replies to the next commands the machine sends (as a
+    /// server answering a pipelined group would), or once the machine sends nothing more: so the machine sees it
+    /// only after it has written whatever it pipelines behind the body.
+    var holdsMessageReplies = false
+    private var heldReplies = ""
+    /// The end-of-data reply each transaction got, by index.
+    private(set) var messageReplies: [Int: String] = [:]
+    /// For each body streamed: the envelope exchanges since the last MAIL, as they were when the body started.
+    private(set) var envelopesBeforeBodies: [[(line: String, reply: String)]] = []
 
     func reply(to line: String) -> String {
         if let override, let forced = override(line) {
@@ -135,8 +144,12 @@ final class FakeServer {
                     }
                 case .streamMessageBody(let index):
                     commandLines.append("<body \(index)>")
+                    let lastMail = exchanges.lastIndex { $0.line.hasPrefix("MAIL") } ?? exchanges.endIndex
+                    envelopesBeforeBodies.append(Array(exchanges[lastMail...]))
                     queue.append(.messageBodySent(transaction: index))
-                    replies += messageReply
+                    let answer = override?("<body>") ?? messageReply
+                    messageReplies[index] = answer
+                    if holdsMessageReplies { heldReplies += answer } else { replies += answer }
                 case .transactionCompleted(let result):
                     completed.append(result)
                 case .finish(let outcome):
@@ -144,6 +157,10 @@ final class FakeServer {
                 case .armTimeout, .cancelTimeout:
                     break
                 }
+            }
+            if !heldReplies.isEmpty && (!replies.isEmpty || queue.isEmpty) {
+                replies = heldReplies + replies
+                heldReplies = ""
             }
             if !replies.isEmpty { queue.append(.bytesReceived(Array(replies))) }
             // A stalled dialogue (say, a reply without its CRLF) ends as a real timer would end it.
@@ -158,13 +175,15 @@ final class FakeServer {
 func machine(
     security: SMTPConnectionSecurity = .implicitTLS, credentials: SMTPCredentials? = nil,
     allowed: [String] = ["SCRAM-SHA-256", "PLAIN", "LOGIN", "XOAUTH2", "OAUTHBEARER"],
-    transactions: [SMTPTransaction], nonce: String? = nil
+    transactions: [SMTPTransaction], nonce: String? = nil, pipelinesAcrossTransactions: Bool = false,
+    pipelinesData: Bool = false
 ) throws -> SMTPClientStateMachine {
-    try SMTPClientStateMachine(
-        configuration: SMTPClientConfiguration(
-            ehloName: "client.example.org", security: security, credentials: credentials,
-            allowedAuthMechanisms: allowed, scramClientNonce: nonce),
-        transactions: transactions)
+    var configuration = SMTPClientConfiguration(
+        ehloName: "client.example.org", security: security, credentials: credentials,
+        allowedAuthMechanisms: allowed, scramClientNonce: nonce)
+    configuration.pipelinesAcrossTransactions = pipelinesAcrossTransactions
+    configuration.pipelinesDataWithSingleRecipient = pipelinesData
+    return try SMTPClientStateMachine(configuration: configuration, transactions: transactions)
 }
 
 func transaction(
