@@ -73,10 +73,6 @@ public struct CompiledPolicy: Sendable {
     let base: Requirements
     /// Finds the rules that may apply without matching every rule.
     let index: RuleIndex
-    /// Each part's ``Requirements/bounds``, by rank: met without touching `parts`.
-    let partBounds: [RequirementBounds]
-    /// Whether each part (by rank) states a rank set (pins, senders, recipients).
-    let partStatesRankSets: [Bool]
     /// The layer documents, in the order given.
     public let layers: [PolicyDocument]
 
@@ -116,8 +112,6 @@ public struct CompiledPolicy: Sendable {
         self.base = base
         self.layers = documents
         index = RuleIndex(parts: parts, ruleRanks: ruleRanks)
-        partBounds = parts.map(\.requirements.bounds)
-        partStatesRankSets = parts.map(\.requirements.statesRankSets)
     }
 
     /// The requirements for one send: the layers' top levels met with every rule that applies.
@@ -134,14 +128,10 @@ public struct CompiledPolicy: Sendable {
         // Rules stating a rank set (pins, senders, recipients) are merged in after the loop,
         // once per set, rather than by one array merge per rule.
         var rankSetRules: [Int] = []
-        partBounds.withUnsafeBufferPointer { bounds in
-            partStatesRankSets.withUnsafeBufferPointer { statesRankSets in
-                // No base address only when there are no parts, hence no rule to meet.
-                guard let bounds = bounds.baseAddress else { return }
-                index.forEachApplicable(context, host: context.serverHost, parts: parts) { rank in
-                    requirements.bounds.formMeet(bounds + rank)
-                    if statesRankSets[rank] { rankSetRules.append(rank) }
-                }
+        parts.withUnsafeBufferPointer { parts in
+            index.forEachApplicable(context, host: context.serverHost, parts: self.parts) { rank in
+                requirements.formMeetOfBounds(parts[rank].requirements)
+                if parts[rank].requirements.statesRankSets { rankSetRules.append(rank) }
             }
         }
         guard !rankSetRules.isEmpty else { return requirements }

@@ -4,70 +4,28 @@
 /// associative and idempotent, and ``Requirements/unstated`` is its identity. Ranks inside
 /// refer to the parts of the ``CompiledPolicy`` that produced the value.
 struct Requirements: Hashable, Sendable {
-    /// Every field but the rank sets: plain values, met in place without retains.
-    var bounds = RequirementBounds()
+    var security = ChoiceField<SecurityMode>.unstated
+    var minTLS = AtLeastField.unstated
+    var certificate = StatementField<CertificateDemand>.unstated
     /// Parts with a non-empty `pins` list; each one must be matched.
     var pinParts = RankSet.empty
+    /// `require-pin`: states `true` / `false` as two "choices" of a Bool vocabulary.
+    var requirePin = StatementField<PinDemand>.unstated
+    var authMechanisms = ChoiceField<AuthMechanism>.unstated
+    var overPlaintext = StatementField<OverPlaintext>.unstated
+    var sign = StatementField<ProtectionLevel>.unstated
+    var encrypt = StatementField<ProtectionLevel>.unstated
+    var formats = ChoiceField<ProtectionFormat>.unstated
+    var smimeCiphers = ChoiceField<SMIMECipher>.unstated
+    var smimeDigests = ChoiceField<DigestAlgorithm>.unstated
+    var minRSABits = AtLeastField.unstated
+    var maxSize = AtMostField.unstated
     /// Parts with `senders`; every one must allow the sender.
     var senderParts = RankSet.empty
     /// Parts with `recipients.allow`; every one must allow each recipient.
     var recipientAllowParts = RankSet.empty
     /// Parts with `recipients.deny`; any one denies.
     var recipientDenyParts = RankSet.empty
-
-    var security: ChoiceField<SecurityMode> {
-        get { bounds.security }
-        set { bounds.security = newValue }
-    }
-    var minTLS: AtLeastField {
-        get { bounds.minTLS }
-        set { bounds.minTLS = newValue }
-    }
-    var certificate: StatementField<CertificateDemand> {
-        get { bounds.certificate }
-        set { bounds.certificate = newValue }
-    }
-    /// `require-pin`: states `true` / `false` as two "choices" of a Bool vocabulary.
-    var requirePin: StatementField<PinDemand> {
-        get { bounds.requirePin }
-        set { bounds.requirePin = newValue }
-    }
-    var authMechanisms: ChoiceField<AuthMechanism> {
-        get { bounds.authMechanisms }
-        set { bounds.authMechanisms = newValue }
-    }
-    var overPlaintext: StatementField<OverPlaintext> {
-        get { bounds.overPlaintext }
-        set { bounds.overPlaintext = newValue }
-    }
-    var sign: StatementField<ProtectionLevel> {
-        get { bounds.sign }
-        set { bounds.sign = newValue }
-    }
-    var encrypt: StatementField<ProtectionLevel> {
-        get { bounds.encrypt }
-        set { bounds.encrypt = newValue }
-    }
-    var formats: ChoiceField<ProtectionFormat> {
-        get { bounds.formats }
-        set { bounds.formats = newValue }
-    }
-    var smimeCiphers: ChoiceField<SMIMECipher> {
-        get { bounds.smimeCiphers }
-        set { bounds.smimeCiphers = newValue }
-    }
-    var smimeDigests: ChoiceField<DigestAlgorithm> {
-        get { bounds.smimeDigests }
-        set { bounds.smimeDigests = newValue }
-    }
-    var minRSABits: AtLeastField {
-        get { bounds.minRSABits }
-        set { bounds.minRSABits = newValue }
-    }
-    var maxSize: AtMostField {
-        get { bounds.maxSize }
-        set { bounds.maxSize = newValue }
-    }
 
     /// The identity of meet: nothing stated.
     static let unstated = Requirements()
@@ -85,7 +43,21 @@ struct Requirements: Hashable, Sendable {
 
     /// The meet of every field except the rank sets (pins, senders, recipients), in place.
     /// Touches no array, so it neither allocates nor retains.
-    mutating func formMeetOfBounds(_ other: Requirements) { bounds.formMeet(other.bounds) }
+    mutating func formMeetOfBounds(_ other: Requirements) {
+        security = security.meet(other.security)
+        minTLS = minTLS.meet(other.minTLS)
+        certificate = certificate.meet(other.certificate)
+        requirePin = requirePin.meet(other.requirePin)
+        authMechanisms = authMechanisms.meet(other.authMechanisms)
+        overPlaintext = overPlaintext.meet(other.overPlaintext)
+        sign = sign.meet(other.sign)
+        encrypt = encrypt.meet(other.encrypt)
+        formats = formats.meet(other.formats)
+        smimeCiphers = smimeCiphers.meet(other.smimeCiphers)
+        smimeDigests = smimeDigests.meet(other.smimeDigests)
+        minRSABits = minRSABits.meet(other.minRSABits)
+        maxSize = maxSize.meet(other.maxSize)
+    }
 
     /// Whether any rank set (pins, senders, recipients) is non-empty.
     var statesRankSets: Bool {
@@ -162,44 +134,4 @@ public enum EffectiveLevel: String, Sendable, Hashable, Codable {
     case forbidden
     /// One part requires what another forbids: `policy-conflict`.
     case conflict
-}
-
-/// The fields of ``Requirements`` other than its rank sets: no references, so a
-/// ``CompiledPolicy`` keeps one per part in a flat array and meets them without retains.
-struct RequirementBounds: Hashable, Sendable {
-    var security = ChoiceField<SecurityMode>.unstated
-    var minTLS = AtLeastField.unstated
-    var certificate = StatementField<CertificateDemand>.unstated
-    var requirePin = StatementField<PinDemand>.unstated
-    var authMechanisms = ChoiceField<AuthMechanism>.unstated
-    var overPlaintext = StatementField<OverPlaintext>.unstated
-    var sign = StatementField<ProtectionLevel>.unstated
-    var encrypt = StatementField<ProtectionLevel>.unstated
-    var formats = ChoiceField<ProtectionFormat>.unstated
-    var smimeCiphers = ChoiceField<SMIMECipher>.unstated
-    var smimeDigests = ChoiceField<DigestAlgorithm>.unstated
-    var minRSABits = AtLeastField.unstated
-    var maxSize = AtMostField.unstated
-
-    /// The meet, field by field, in place.
-    mutating func formMeet(_ other: RequirementBounds) {
-        withUnsafePointer(to: other) { formMeet($0) }
-    }
-
-    /// The meet with `other.pointee`, in place; reads the other side where it lies (no copy).
-    mutating func formMeet(_ other: UnsafePointer<RequirementBounds>) {
-        security = security.meet(other.pointee.security)
-        minTLS = minTLS.meet(other.pointee.minTLS)
-        certificate = certificate.meet(other.pointee.certificate)
-        requirePin = requirePin.meet(other.pointee.requirePin)
-        authMechanisms = authMechanisms.meet(other.pointee.authMechanisms)
-        overPlaintext = overPlaintext.meet(other.pointee.overPlaintext)
-        sign = sign.meet(other.pointee.sign)
-        encrypt = encrypt.meet(other.pointee.encrypt)
-        formats = formats.meet(other.pointee.formats)
-        smimeCiphers = smimeCiphers.meet(other.pointee.smimeCiphers)
-        smimeDigests = smimeDigests.meet(other.pointee.smimeDigests)
-        minRSABits = minRSABits.meet(other.pointee.minRSABits)
-        maxSize = maxSize.meet(other.pointee.maxSize)
-    }
 }

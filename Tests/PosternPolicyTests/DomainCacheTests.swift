@@ -159,3 +159,21 @@ import Testing
         }
     }
 }
+
+/// Resolving under the baseline alone (no rule, so an index with no key) for arbitrary
+/// byte strings as addresses, from an async context as the facade calls it.
+@Suite struct EmptyIndexTests {
+    @Test(arguments: 0..<4)
+    func baselineResolvesArbitraryAddresses(seed: Int) async {
+        var rng = SeededGenerator(seed: UInt64(seed) &+ 77)
+        let compiled = CompiledPolicy(layers: [])
+        for _ in 0..<50 {
+            func text() -> String {
+                String(decoding: (0..<Int.random(in: 0...90, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, as: UTF8.self)
+            }
+            let context = SendContext(sender: text(), recipients: (0..<Int.random(in: 0...5, using: &rng)).map { _ in text() }, server: text())
+            let copy = compiled
+            #expect(copy.resolve(context).requirements == copy.resolveLinearly(context).requirements)
+        }
+    }
+}
