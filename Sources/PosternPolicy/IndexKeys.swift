@@ -219,7 +219,8 @@ struct IndexKeyTable: Sendable {
                                             slotHashes: raw.assumingMemoryBound(to: UInt64.self), mask: 0,
                                             keyBytes: raw.assumingMemoryBound(to: UInt8.self),
                                             postings: raw.assumingMemoryBound(to: Int32.self),
-                                            dense: raw.assumingMemoryBound(to: UInt64.self), kindsByField: [0, 0, 0, 0]))
+                                            dense: raw.assumingMemoryBound(to: UInt64.self), kindsByField: [0, 0, 0, 0])
+                                    )
                                 }
                                 return body(
                                     IndexKeyView(
@@ -239,44 +240,6 @@ struct IndexKeyTable: Sendable {
         case .address: 1
         case .domain: 2
         case .suffix: 4
-        }
-    }
-
-    /// The entry for the key `subject[start...]` of `kind` with hash `hash`, or -1.
-    @inline(__always)
-    func find(_ kind: IndexKeyKind, hash: UInt64, in subject: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        slots.withUnsafeBufferPointer { slots in
-            slotHashes.withUnsafeBufferPointer { hashes in
-                let mask = slots.count - 1
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while true {
-                    let candidate = Int(slots[slot])
-                    if candidate < 0 { return -1 }
-                    if hashes[slot] == hash && entryMatches(candidate, kind, subject, from: start) { return candidate }
-                    slot = (slot + 1) & mask
-                }
-            }
-        }
-    }
-
-    @inline(__always)
-    private func entryMatches(_ index: Int, _ kind: IndexKeyKind, _ subject: UnsafeBufferPointer<UInt8>, from start: Int)
-        -> Bool
-    {
-        let entry = entries[index]
-        return entry.kind == kind && Int(entry.keyCount) == subject.count - start
-            && keyMatches(Int(entry.keyStart), subject, from: start)
-    }
-
-    @inline(__always)
-    private func keyMatches(_ keyStart: Int, _ subject: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
-        keyBytes.withUnsafeBufferPointer { key in
-            var offset = 0
-            while start + offset < subject.count {
-                if key[keyStart + offset] != asciiLower(subject[start + offset]) { return false }
-                offset += 1
-            }
-            return true
         }
     }
 }

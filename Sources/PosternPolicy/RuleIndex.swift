@@ -28,7 +28,8 @@ final class RuleIndex: Sendable {
         var lists: [String: [[Int32]]] = [:]
         func file(_ value: Int32, under keys: [String], _ field: IndexedField) {
             for key in Set(keys) {
-                lists[key, default: Array(repeating: [], count: IndexedField.allCases.count)][field.rawValue].append(value)
+                lists[key, default: Array(repeating: [], count: IndexedField.allCases.count)][field.rawValue].append(
+                    value)
             }
         }
         for rank in ruleRanks {
@@ -76,47 +77,49 @@ final class RuleIndex: Sendable {
         let capacity = SendMatcher.scratchWords(partWords: partWords, notWords: notWords)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: capacity) { scratch in
             // Never nil for a positive capacity; should it be, check every rule rather than none.
-            guard let base = scratch.baseAddress else { return Self.forEachApplicableLinearly(context, host, parts, body) }
-            let flagged = base
-            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SendMatcher.dotScratchWords) { dotScratch in
-            guard let dotBase = dotScratch.baseAddress else {
-                for word in 0..<partWords { flagged[word] = 0 }
+            guard let base = scratch.baseAddress else {
                 return Self.forEachApplicableLinearly(context, host, parts, body)
             }
-            table.withView { view in
-                var matcher = linearWords.withUnsafeBufferPointer { linear in
-                    SendMatcher(
-                        view: view, scratch: base, dotScratch: dotBase, linear: linear, notWords: notWords,
-                        hasRecipients: !context.recipients.isEmpty)
+            let flagged = base
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SendMatcher.dotScratchWords) { dotScratch in
+                guard let dotBase = dotScratch.baseAddress else {
+                    for word in 0..<partWords { flagged[word] = 0 }
+                    return Self.forEachApplicableLinearly(context, host, parts, body)
                 }
-                if let host {
-                    withBytes(of: host) { matcher.matchField($0, isAddress: false, .server, kinds: view.server) }
-                }
-                if let sender = context.sender {
-                    withBytes(of: sender) { matcher.matchField($0, isAddress: true, .sender, kinds: view.sender) }
-                }
-                // A recipient-not rule applies unless EVERY recipient matches one of its
-                // patterns: intersect, over the recipients, the rules each one matches.
-                for recipient in context.recipients {
-                    withBytes(of: recipient) { matcher.matchRecipient($0) }
-                }
-                guard notWords > 0 && !context.recipients.isEmpty else { return }
-                let anyCovered = matcher.anyCovered
-                let everyCovers = matcher.everyCovers
-                recipientNotRanks.withUnsafeBufferPointer { ranks in
-                    for word in 0..<notWords {
-                        var bits = anyCovered ? ~everyCovers[word] : ~0
-                        if word == notWords - 1 && notCount & 63 != 0 {
-                            bits &= (1 << UInt64(notCount & 63)) - 1
-                        }
-                        while bits != 0 {
-                            let rank = Int(ranks[word << 6 | bits.trailingZeroBitCount])
-                            bits &= bits - 1
-                            flagged[rank >> 6] |= 1 << UInt64(rank & 63)
+                table.withView { view in
+                    var matcher = linearWords.withUnsafeBufferPointer { linear in
+                        SendMatcher(
+                            view: view, scratch: base, dotScratch: dotBase, linear: linear, notWords: notWords,
+                            hasRecipients: !context.recipients.isEmpty)
+                    }
+                    if let host {
+                        withBytes(of: host) { matcher.matchField($0, isAddress: false, .server, kinds: view.server) }
+                    }
+                    if let sender = context.sender {
+                        withBytes(of: sender) { matcher.matchField($0, isAddress: true, .sender, kinds: view.sender) }
+                    }
+                    // A recipient-not rule applies unless EVERY recipient matches one of its
+                    // patterns: intersect, over the recipients, the rules each one matches.
+                    for recipient in context.recipients {
+                        withBytes(of: recipient) { matcher.matchRecipient($0) }
+                    }
+                    guard notWords > 0 && !context.recipients.isEmpty else { return }
+                    let anyCovered = matcher.anyCovered
+                    let everyCovers = matcher.everyCovers
+                    recipientNotRanks.withUnsafeBufferPointer { ranks in
+                        for word in 0..<notWords {
+                            var bits = anyCovered ? ~everyCovers[word] : ~0
+                            if word == notWords - 1 && notCount & 63 != 0 {
+                                bits &= (1 << UInt64(notCount & 63)) - 1
+                            }
+                            while bits != 0 {
+                                let rank = Int(ranks[word << 6 | bits.trailingZeroBitCount])
+                                bits &= bits - 1
+                                flagged[rank >> 6] |= 1 << UInt64(rank & 63)
+                            }
                         }
                     }
                 }
-            }
             }
             exactWords.withUnsafeBufferPointer { exact in
                 for word in 0..<partWords {

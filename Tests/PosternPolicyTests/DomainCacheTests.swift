@@ -35,9 +35,10 @@ import Testing
 
     static func policy(_ rng: inout SeededGenerator, name: String, rules: Int) throws -> PolicyDocument {
         func globs() -> String {
-            "[" + (0..<Int.random(in: 1...3, using: &rng)).map { _ in
-                "\"\(patterns[Int.random(in: 0..<patterns.count, using: &rng)])\""
-            }.joined(separator: ", ") + "]"
+            "["
+                + (0..<Int.random(in: 1...3, using: &rng)).map { _ in
+                    "\"\(patterns[Int.random(in: 0..<patterns.count, using: &rng)])\""
+                }.joined(separator: ", ") + "]"
         }
         var lines = ["postern-policy: 1", "name: \(name)", "rules:"]
         for index in 0..<rules {
@@ -169,9 +170,14 @@ import Testing
         let compiled = CompiledPolicy(layers: [])
         for _ in 0..<50 {
             func text() -> String {
-                String(decoding: (0..<Int.random(in: 0...90, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }, as: UTF8.self)
+                String(
+                    decoding: (0..<Int.random(in: 0...90, using: &rng)).map { _ in
+                        UInt8.random(in: 0...255, using: &rng)
+                    }, as: UTF8.self)
             }
-            let context = SendContext(sender: text(), recipients: (0..<Int.random(in: 0...5, using: &rng)).map { _ in text() }, server: text())
+            let context = SendContext(
+                sender: text(), recipients: (0..<Int.random(in: 0...5, using: &rng)).map { _ in text() }, server: text()
+            )
             let copy = compiled
             #expect(copy.resolve(context).requirements == copy.resolveLinearly(context).requirements)
         }
