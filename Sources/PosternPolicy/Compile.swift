@@ -129,8 +129,18 @@ public struct CompiledPolicy: Sendable {
         // once per set, rather than by one array merge per rule.
         var rankSetRules: [Int] = []
         parts.withUnsafeBufferPointer { parts in
+            // Each part's requirements are read where they lie (through the stored property's
+            // offset), not copied; without a base address there are no parts and no rules.
+            let offset = MemoryLayout<CompiledPart>.offset(of: \.requirements)
+            let base = parts.baseAddress.map(UnsafeRawPointer.init)
             index.forEachApplicable(context, host: context.serverHost, parts: self.parts) { rank in
-                requirements.formMeetOfBounds(parts[rank].requirements)
+                if let base, let offset {
+                    let stated = (base + rank * MemoryLayout<CompiledPart>.stride + offset)
+                        .assumingMemoryBound(to: Requirements.self)
+                    requirements.formMeetOfBounds(stated)
+                } else {
+                    requirements.formMeetOfBounds(parts[rank].requirements)
+                }
                 if parts[rank].requirements.statesRankSets { rankSetRules.append(rank) }
             }
         }

@@ -19,10 +19,9 @@ public struct SendContext: Sendable, Hashable {
         guard var host = server else { return nil }
         // Fast path over bytes for plain ASCII without brackets or port (the common case):
         // the Character-based code below is several hundred nanoseconds on every resolve.
-        var asciiWithoutColon = true
-        for byte in host.utf8 where byte >= 0x80 || byte == 0x3A || byte == 0x5B {
-            asciiWithoutColon = false
-            break
+        let asciiWithoutColon = withBytes(of: host) { bytes in
+            for byte in bytes where byte >= 0x80 || byte == 0x3A || byte == 0x5B { return false }
+            return true
         }
         if asciiWithoutColon { return host }
         if host.hasPrefix("["), let close = host.firstIndex(of: "]") {

@@ -15,12 +15,16 @@ enum IndexKeyKind: UInt8, Sendable {
     case suffix = 0x73
 }
 
-/// FNV-1a over ASCII-lower-cased bytes, fed from the last byte to the first.
+/// FNV-1a over case-folded bytes, fed from the last byte to the first.
+///
+/// The fold is `byte | 0x20`, which also folds some non-letters onto others (`@` onto
+/// `` ` ``): cheaper than exact ASCII lower-casing, and harmless, because the hash only
+/// picks a slot — every hit is confirmed by comparing the lower-cased bytes.
 enum ReverseKeyHash {
     static let seed: UInt64 = 0xcbf2_9ce4_8422_2325
 
     @inline(__always) static func step(_ hash: UInt64, _ byte: UInt8) -> UInt64 {
-        (hash ^ UInt64(asciiLower(byte))) &* 0x100_0000_01b3
+        (hash ^ UInt64(byte | 0x20)) &* 0x100_0000_01b3
     }
 
     /// Mixes in the kind and spreads the bits (the table uses the low bits).
@@ -137,7 +141,7 @@ struct IndexKeyTable: Sendable {
     private(set) var postings: [Int32] = []
     private(set) var denseWords: [UInt64] = []
 
-    init() {}
+    init() { self.init(lists: [:], recipientNotCount: 0) }
 
     /// Builds the table from string keys (`a:…`, `d:…`, `s:…`) to per-field lists.
     /// `recipientNotCount` is the number of recipient-not rules (the bitset width).
@@ -183,6 +187,52 @@ struct IndexKeyTable: Sendable {
             slotHashes[slot] = hash
             entries.append(entry)
         }
+        // One element of padding each, so that ``withView(_:)`` always has a base address.
+        keyBytes.append(0)
+        postings.append(0)
+        denseWords.append(0)
+    }
+
+    /// Calls `body` with raw pointers into the table (no per-lookup array access).
+    @inline(__always)
+    func withView<R>(_ body: (IndexKeyView) -> R) -> R {
+        entries.withUnsafeBufferPointer { entries in
+            slots.withUnsafeBufferPointer { slots in
+                slotHashes.withUnsafeBufferPointer { hashes in
+                    keyBytes.withUnsafeBufferPointer { keyBytes in
+                        postings.withUnsafeBufferPointer { postings in
+                            denseWords.withUnsafeBufferPointer { dense in
+                                guard let slotBase = slots.baseAddress, let hashBase = hashes.baseAddress,
+                                    let keyBase = keyBytes.baseAddress, let postingBase = postings.baseAddress,
+                                    let denseBase = dense.baseAddress
+                                else {
+                                    // Unreachable (every array holds at least one element), but
+                                    // fail safe: a one-slot table with no entry, so every lookup misses.
+                                    let empty = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+                                    empty.initialize(to: ~0)
+                                    defer { empty.deallocate() }
+                                    let raw = UnsafeRawPointer(empty)
+                                    return body(
+                                        IndexKeyView(
+                                            entries: UnsafeBufferPointer(start: nil, count: 0),
+                                            slots: raw.assumingMemoryBound(to: Int32.self),
+                                            slotHashes: raw.assumingMemoryBound(to: UInt64.self), mask: 0,
+                                            keyBytes: raw.assumingMemoryBound(to: UInt8.self),
+                                            postings: raw.assumingMemoryBound(to: Int32.self),
+                                            dense: raw.assumingMemoryBound(to: UInt64.self), kindsByField: [0, 0, 0, 0])
+                                    )
+                                }
+                                return body(
+                                    IndexKeyView(
+                                        entries: entries, slots: slotBase, slotHashes: hashBase,
+                                        mask: slots.count - 1, keyBytes: keyBase, postings: postingBase,
+                                        dense: denseBase, kindsByField: kindsByField))
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @inline(__always) static func bit(_ kind: IndexKeyKind) -> UInt8 {
@@ -192,42 +242,104 @@ struct IndexKeyTable: Sendable {
         case .suffix: 4
         }
     }
+}
 
-    /// The entry for the key `subject[start...]` of `kind` with hash `hash`, or -1.
+/// Raw pointers into an ``IndexKeyTable``, valid only inside ``IndexKeyTable/withView(_:)``.
+struct IndexKeyView {
+    let entries: UnsafeBufferPointer<IndexKeyTable.Entry>
+    let slots: UnsafePointer<Int32>
+    let slotHashes: UnsafePointer<UInt64>
+    /// Slot count minus one (the count is a power of two).
+    let mask: Int
+    let keyBytes: UnsafePointer<UInt8>
+    let postings: UnsafePointer<Int32>
+    let dense: UnsafePointer<UInt64>
+    let server: UInt8
+    let sender: UInt8
+    let recipient: UInt8
+    let recipientNot: UInt8
+
+    init(
+        entries: UnsafeBufferPointer<IndexKeyTable.Entry>, slots: UnsafePointer<Int32>,
+        slotHashes: UnsafePointer<UInt64>, mask: Int, keyBytes: UnsafePointer<UInt8>,
+        postings: UnsafePointer<Int32>, dense: UnsafePointer<UInt64>, kindsByField: [UInt8]
+    ) {
+        self.entries = entries
+        self.slots = slots
+        self.slotHashes = slotHashes
+        self.mask = mask
+        self.keyBytes = keyBytes
+        self.postings = postings
+        self.dense = dense
+        server = kindsByField[IndexedField.server.rawValue]
+        sender = kindsByField[IndexedField.sender.rawValue]
+        recipient = kindsByField[IndexedField.recipient.rawValue]
+        recipientNot = kindsByField[IndexedField.recipientNot.rawValue]
+    }
+
+    /// The entry for the key of `kind` whose bytes are `key[0..<count]` and hash `hash`, or -1.
     @inline(__always)
-    func find(_ kind: IndexKeyKind, hash: UInt64, in subject: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        slots.withUnsafeBufferPointer { slots in
-            slotHashes.withUnsafeBufferPointer { hashes in
-                let mask = slots.count - 1
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while true {
-                    let candidate = Int(slots[slot])
-                    if candidate < 0 { return -1 }
-                    if hashes[slot] == hash && entryMatches(candidate, kind, subject, from: start) { return candidate }
-                    slot = (slot + 1) & mask
+    func find(_ kind: IndexKeyKind, hash: UInt64, key: UnsafePointer<UInt8>, count: Int) -> Int {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let candidate = Int(slots[slot])
+            if candidate < 0 { return -1 }
+            if slotHashes[slot] == hash {
+                let entry = entries[candidate]
+                if entry.kind == kind && Int(entry.keyCount) == count
+                    && foldedEqual(lowered: keyBytes + Int(entry.keyStart), key, count)
+                {
+                    return candidate
                 }
             }
+            slot = (slot + 1) & mask
         }
     }
+}
 
-    @inline(__always)
-    private func entryMatches(_ index: Int, _ kind: IndexKeyKind, _ subject: UnsafeBufferPointer<UInt8>, from start: Int)
-        -> Bool
-    {
-        let entry = entries[index]
-        return entry.kind == kind && Int(entry.keyCount) == subject.count - start
-            && keyMatches(Int(entry.keyStart), subject, from: start)
+/// Whether `subject[0..<count]`, ASCII-lower-cased, equals `lowered[0..<count]`;
+/// compares eight bytes at a time.
+@inline(__always)
+func foldedEqual(lowered: UnsafePointer<UInt8>, _ subject: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var offset = 0
+    while offset + 8 <= count {
+        let key = UnsafeRawPointer(lowered + offset).loadUnaligned(as: UInt64.self)
+        let word = UnsafeRawPointer(subject + offset).loadUnaligned(as: UInt64.self)
+        if key != asciiLowerWord(word) { return false }
+        offset += 8
     }
+    while offset < count {
+        if lowered[offset] != asciiLower(subject[offset]) { return false }
+        offset += 1
+    }
+    return true
+}
 
-    @inline(__always)
-    private func keyMatches(_ keyStart: Int, _ subject: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
-        keyBytes.withUnsafeBufferPointer { key in
-            var offset = 0
-            while start + offset < subject.count {
-                if key[keyStart + offset] != asciiLower(subject[start + offset]) { return false }
-                offset += 1
-            }
-            return true
-        }
+/// Copies `count` bytes from `subject` to `target`, ASCII-lower-cased, eight at a time.
+@inline(__always)
+func copyLowered(_ subject: UnsafePointer<UInt8>, _ count: Int, to target: UnsafeMutableRawPointer) {
+    var offset = 0
+    while offset + 8 <= count {
+        let word = UnsafeRawPointer(subject + offset).loadUnaligned(as: UInt64.self)
+        target.storeBytes(of: asciiLowerWord(word), toByteOffset: offset, as: UInt64.self)
+        offset += 8
     }
+    while offset < count {
+        target.storeBytes(of: asciiLower(subject[offset]), toByteOffset: offset, as: UInt8.self)
+        offset += 1
+    }
+}
+
+/// ``asciiLower(_:)`` on each of the eight bytes of `word` at once (SWAR): a byte in
+/// 0x41...0x5A gains 0x20, every other byte (including those from 0x80) is unchanged.
+@inline(__always)
+func asciiLowerWord(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    // Each byte's low seven bits plus a constant: no carry crosses a byte (at most 0xBE).
+    let low = word & ~high
+    let atLeastA = low &+ ones &* (0x80 - 0x41)
+    let pastZ = low &+ ones &* (0x80 - 0x5B)
+    let upper = atLeastA & ~pastZ & ~word & high
+    return word | (upper >> 2)
 }

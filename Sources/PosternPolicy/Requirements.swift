@@ -44,19 +44,25 @@ struct Requirements: Hashable, Sendable {
     /// The meet of every field except the rank sets (pins, senders, recipients), in place.
     /// Touches no array, so it neither allocates nor retains.
     mutating func formMeetOfBounds(_ other: Requirements) {
-        security = security.meet(other.security)
-        minTLS = minTLS.meet(other.minTLS)
-        certificate = certificate.meet(other.certificate)
-        requirePin = requirePin.meet(other.requirePin)
-        authMechanisms = authMechanisms.meet(other.authMechanisms)
-        overPlaintext = overPlaintext.meet(other.overPlaintext)
-        sign = sign.meet(other.sign)
-        encrypt = encrypt.meet(other.encrypt)
-        formats = formats.meet(other.formats)
-        smimeCiphers = smimeCiphers.meet(other.smimeCiphers)
-        smimeDigests = smimeDigests.meet(other.smimeDigests)
-        minRSABits = minRSABits.meet(other.minRSABits)
-        maxSize = maxSize.meet(other.maxSize)
+        withUnsafePointer(to: other) { formMeetOfBounds($0) }
+    }
+
+    /// ``formMeetOfBounds(_:)`` reading `other.pointee` where it lies: no copy of the whole
+    /// value (a memcpy and a retain of each rank set's array).
+    mutating func formMeetOfBounds(_ other: UnsafePointer<Requirements>) {
+        security = security.meet(other.pointee.security)
+        minTLS = minTLS.meet(other.pointee.minTLS)
+        certificate = certificate.meet(other.pointee.certificate)
+        requirePin = requirePin.meet(other.pointee.requirePin)
+        authMechanisms = authMechanisms.meet(other.pointee.authMechanisms)
+        overPlaintext = overPlaintext.meet(other.pointee.overPlaintext)
+        sign = sign.meet(other.pointee.sign)
+        encrypt = encrypt.meet(other.pointee.encrypt)
+        formats = formats.meet(other.pointee.formats)
+        smimeCiphers = smimeCiphers.meet(other.pointee.smimeCiphers)
+        smimeDigests = smimeDigests.meet(other.pointee.smimeDigests)
+        minRSABits = minRSABits.meet(other.pointee.minRSABits)
+        maxSize = maxSize.meet(other.pointee.maxSize)
     }
 
     /// Whether any rank set (pins, senders, recipients) is non-empty.

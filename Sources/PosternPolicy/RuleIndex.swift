@@ -28,7 +28,8 @@ final class RuleIndex: Sendable {
         var lists: [String: [[Int32]]] = [:]
         func file(_ value: Int32, under keys: [String], _ field: IndexedField) {
             for key in Set(keys) {
-                lists[key, default: Array(repeating: [], count: IndexedField.allCases.count)][field.rawValue].append(value)
+                lists[key, default: Array(repeating: [], count: IndexedField.allCases.count)][field.rawValue].append(
+                    value)
             }
         }
         for rank in ruleRanks {
@@ -64,162 +65,57 @@ final class RuleIndex: Sendable {
 
     /// Calls `body` with the rank of every rule that applies to the send, ascending.
     ///
-    /// Works on UTF-8 bytes and stack scratch (bitsets over ranks and recipient-not rules),
-    /// so it does not allocate for policies of a few thousand rules.
+    /// Works on UTF-8 bytes and stack scratch (bitsets over ranks and recipient-not rules,
+    /// see ``SendMatcher``). The standard library keeps scratch of up to 1 KiB on the stack
+    /// (about 1,000 rules, a quarter of them `recipient-not`); beyond that, one allocation.
     func forEachApplicable(
         _ context: SendContext, host: String?, parts: [CompiledPart], _ body: (Int) -> Void
     ) {
         let partWords = linearWords.count
         let notCount = recipientNotRanks.count
         let notWords = (notCount + 63) / 64
-        // Scratch: flagged ranks, the running intersection, this recipient's covers, those of
-        // its domain keys, and a small cache of recent domains (text, length, covers) so that
-        // recipients sharing a domain hash and look it up once.
-        let cacheWords = Self.cachedDomains * (notWords + Self.cachedDomainBytes / 8 + 1)
-        let capacity = partWords + 3 * notWords + cacheWords + 1
+        let capacity = SendMatcher.scratchWords(partWords: partWords, notWords: notWords)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: capacity) { scratch in
-            guard let base = scratch.baseAddress else { return }
-            let flagged = base
-            let everyCovers = base + partWords
-            let covers = everyCovers + notWords
-            let domainCovers = covers + notWords
-            let cacheCovers = domainCovers + notWords
-            let cacheText = UnsafeMutableRawPointer(cacheCovers + Self.cachedDomains * notWords)
-            let cacheLength = cacheCovers + Self.cachedDomains * (notWords + Self.cachedDomainBytes / 8)
-            var cacheCount = 0
-            var cacheNext = 0
-            linearWords.withUnsafeBufferPointer { linear in
-                for word in 0..<partWords { flagged[word] = linear[word] }
+            // Never nil for a positive capacity; should it be, check every rule rather than none.
+            guard let base = scratch.baseAddress else {
+                return Self.forEachApplicableLinearly(context, host, parts, body)
             }
-            table.entries.withUnsafeBufferPointer { entries in
-                table.postings.withUnsafeBufferPointer { postings in
-                    @inline(__always) func flag(_ entry: Int, _ field: IndexedField) {
-                        let start = entries[entry].start(field)
-                        let count = entries[entry].count(field)
-                        for offset in 0..<count {
-                            let rank = Int(postings[start + offset])
-                            flagged[rank >> 6] |= 1 << UInt64(rank & 63)
-                        }
+            let flagged = base
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: SendMatcher.dotScratchWords) { dotScratch in
+                guard let dotBase = dotScratch.baseAddress else {
+                    for word in 0..<partWords { flagged[word] = 0 }
+                    return Self.forEachApplicableLinearly(context, host, parts, body)
+                }
+                table.withView { view in
+                    var matcher = linearWords.withUnsafeBufferPointer { linear in
+                        SendMatcher(
+                            view: view, scratch: base, dotScratch: dotBase, linear: linear, notWords: notWords,
+                            hasRecipients: !context.recipients.isEmpty)
                     }
-                    let kinds = table.kindsByField
-                    let serverKinds = kinds[IndexedField.server.rawValue]
-                    let senderKinds = kinds[IndexedField.sender.rawValue]
-                    let recipientKinds = kinds[IndexedField.recipient.rawValue] | kinds[IndexedField.recipientNot.rawValue]
-                    if let host, serverKinds != 0 {
-                        withBytes(of: host) { subject in
-                            forEachSubjectKey(subject, isAddress: false) { kind, start, hash in
-                                guard serverKinds & IndexKeyTable.bit(kind) != 0 else { return }
-                                let entry = table.find(kind, hash: hash, in: subject, from: start)
-                                if entry >= 0 { flag(entry, .server) }
-                            }
-                        }
+                    if let host {
+                        withBytes(of: host) { matcher.matchField($0, isAddress: false, .server, kinds: view.server) }
                     }
-                    if let sender = context.sender, senderKinds != 0 {
-                        withBytes(of: sender) { subject in
-                            forEachSubjectKey(subject, isAddress: true, wholeAddress: senderKinds & 1 != 0) {
-                                kind, start, hash in
-                                guard senderKinds & IndexKeyTable.bit(kind) != 0 else { return }
-                                let entry = table.find(kind, hash: hash, in: subject, from: start)
-                                if entry >= 0 { flag(entry, .sender) }
-                            }
-                        }
+                    if let sender = context.sender {
+                        withBytes(of: sender) { matcher.matchField($0, isAddress: true, .sender, kinds: view.sender) }
                     }
                     // A recipient-not rule applies unless EVERY recipient matches one of its
                     // patterns: intersect, over the recipients, the rules each one matches.
-                    var anyCovered = notWords > 0 && !context.recipients.isEmpty
-                    for word in 0..<notWords { everyCovers[word] = ~0 }
-                    table.denseWords.withUnsafeBufferPointer { dense in
-                        /// Flags the recipient rules of a hit and adds its recipient-not rules to `target`.
-                        @inline(__always) func hit(_ entry: Int, into target: UnsafeMutablePointer<UInt64>) {
-                            flag(entry, .recipient)
-                            guard anyCovered else { return }
-                            let denseStart = Int(entries[entry].denseStart)
-                            if denseStart >= 0 {
-                                for word in 0..<notWords { target[word] |= dense[denseStart + word] }
-                            } else {
-                                let start = entries[entry].start(.recipientNot)
-                                for offset in 0..<entries[entry].count(.recipientNot) {
-                                    let number = Int(postings[start + offset])
-                                    target[number >> 6] |= 1 << UInt64(number & 63)
-                                }
-                            }
-                        }
-                        for recipient in context.recipients where recipientKinds != 0 {
-                            for word in 0..<notWords { covers[word] = 0 }
-                            withBytes(of: recipient) { subject in
-                                let domain = Self.domainStart(subject)
-                                let domainLength = subject.count - domain
-                                let cacheable = domain > 0 && domainLength <= Self.cachedDomainBytes
-                                var cached = -1
-                                if cacheable {
-                                    for slot in 0..<cacheCount where Int(cacheLength[slot]) == domainLength {
-                                        let text = cacheText + slot * Self.cachedDomainBytes
-                                        var offset = 0
-                                        while offset < domainLength,
-                                            text.load(fromByteOffset: offset, as: UInt8.self)
-                                                == asciiLower(subject[domain + offset])
-                                        {
-                                            offset += 1
-                                        }
-                                        if offset == domainLength {
-                                            cached = slot
-                                            break
-                                        }
-                                    }
-                                }
-                                if cached >= 0 {
-                                    // Its domain keys' rules are flagged already; only its covers are needed.
-                                    let slotCovers = cacheCovers + cached * notWords
-                                    for word in 0..<notWords { covers[word] |= slotCovers[word] }
-                                    guard recipientKinds & 1 != 0 else { return }
-                                    let hash = ReverseKeyHash.of(.address, subject)
-                                    let entry = table.find(.address, hash: hash, in: subject, from: 0)
-                                    if entry >= 0 { hit(entry, into: covers) }
-                                    return
-                                }
-                                for word in 0..<notWords { domainCovers[word] = 0 }
-                                forEachSubjectKey(subject, isAddress: true, wholeAddress: recipientKinds & 1 != 0) {
-                                    kind, start, hash in
-                                    guard recipientKinds & IndexKeyTable.bit(kind) != 0 else { return }
-                                    let entry = table.find(kind, hash: hash, in: subject, from: start)
-                                    guard entry >= 0 else { return }
-                                    hit(entry, into: kind == .address ? covers : domainCovers)
-                                }
-                                for word in 0..<notWords { covers[word] |= domainCovers[word] }
-                                guard cacheable else { return }
-                                let slot = cacheNext
-                                cacheNext = (cacheNext + 1) % Self.cachedDomains
-                                cacheCount = Swift.min(cacheCount + 1, Self.cachedDomains)
-                                let text = cacheText + slot * Self.cachedDomainBytes
-                                for offset in 0..<domainLength {
-                                    text.storeBytes(of: asciiLower(subject[domain + offset]), toByteOffset: offset, as: UInt8.self)
-                                }
-                                cacheLength[slot] = UInt64(domainLength)
-                                let slotCovers = cacheCovers + slot * notWords
-                                for word in 0..<notWords { slotCovers[word] = domainCovers[word] }
-                            }
-                            if anyCovered {
-                                var remaining: UInt64 = 0
-                                for word in 0..<notWords {
-                                    everyCovers[word] &= covers[word]
-                                    remaining |= everyCovers[word]
-                                }
-                                anyCovered = remaining != 0
-                            }
-                        }
+                    for recipient in context.recipients {
+                        withBytes(of: recipient) { matcher.matchRecipient($0) }
                     }
-                    if notWords > 0 && !context.recipients.isEmpty {
-                        recipientNotRanks.withUnsafeBufferPointer { ranks in
-                            for word in 0..<notWords {
-                                var bits = anyCovered ? ~everyCovers[word] : ~0
-                                if word == notWords - 1 && notCount & 63 != 0 {
-                                    bits &= (1 << UInt64(notCount & 63)) - 1
-                                }
-                                while bits != 0 {
-                                    let rank = Int(ranks[word << 6 | bits.trailingZeroBitCount])
-                                    bits &= bits - 1
-                                    flagged[rank >> 6] |= 1 << UInt64(rank & 63)
-                                }
+                    guard notWords > 0 && !context.recipients.isEmpty else { return }
+                    let anyCovered = matcher.anyCovered
+                    let everyCovers = matcher.everyCovers
+                    recipientNotRanks.withUnsafeBufferPointer { ranks in
+                        for word in 0..<notWords {
+                            var bits = anyCovered ? ~everyCovers[word] : ~0
+                            if word == notWords - 1 && notCount & 63 != 0 {
+                                bits &= (1 << UInt64(notCount & 63)) - 1
+                            }
+                            while bits != 0 {
+                                let rank = Int(ranks[word << 6 | bits.trailingZeroBitCount])
+                                bits &= bits - 1
+                                flagged[rank >> 6] |= 1 << UInt64(rank & 63)
                             }
                         }
                     }
@@ -241,20 +137,13 @@ final class RuleIndex: Sendable {
         }
     }
 
-    /// Recent recipient domains remembered during one resolve.
-    private static let cachedDomains = 4
-    /// Longest domain remembered (a multiple of 8).
-    private static let cachedDomainBytes = 64
-
-    /// The index after the last `@` of an address, or 0 when it has none.
-    @inline(__always)
-    private static func domainStart(_ subject: UnsafeBufferPointer<UInt8>) -> Int {
-        var index = subject.count
-        while index > 0 {
-            index -= 1
-            if subject[index] == 0x40 { return index + 1 }
+    /// Every rule that applies, by matching each rule's globs (the fallback when no scratch).
+    private static func forEachApplicableLinearly(
+        _ context: SendContext, _ host: String?, _ parts: [CompiledPart], _ body: (Int) -> Void
+    ) {
+        for rank in parts.indices where parts[rank].isRule && parts[rank].applies(to: context, host: host) {
+            body(rank)
         }
-        return 0
     }
 
     /// Lookup keys for a pattern list, or nil when some pattern is not indexable.

@@ -130,6 +130,25 @@ let policy = compiled
 let sendFacts = facts
 let stages = Stage.allCases
 var stageIndex = 0
+
+/// `--decisions N`: only N full decisions (no timing), for instruction counts under
+/// `valgrind --tool=callgrind`: the difference between two N, divided by their difference,
+/// is the instruction count per decision, which the machine's load does not change.
+func fullDecision() -> Bool {
+    let resolved = policy.resolve(context)
+    var allowed = true
+    for stage in stages where !resolved.evaluate(stage, facts: sendFacts).isAllowed { allowed = false }
+    return allowed
+}
+if let flag = CommandLine.arguments.firstIndex(of: "--decisions"), flag + 1 < CommandLine.arguments.count,
+    let count = Int(CommandLine.arguments[flag + 1])
+{
+    var allowedCount = 0
+    for _ in 0..<count where fullDecision() { allowedCount += 1 }
+    print("\(count) full decisions, \(allowedCount) allowed")
+    exit(0)
+}
+
 let evaluate = measure("evaluate (resolved policy, one checkpoint, all 8 in turn)", iterations: 4_000_000) {
     stageIndex = (stageIndex + 1) & 7
     return resolved.evaluate(stages[stageIndex], facts: sendFacts).isAllowed
@@ -141,10 +160,5 @@ let single = measure("resolve + evaluate one checkpoint (CompiledPolicy.evaluate
     policy.evaluate(.protection, facts: sendFacts, context: context).isAllowed
 }
 // The full decision for a send: resolve once, then every checkpoint on the resolved value.
-let full = measure("full decision (resolve + all 8 checkpoints)", iterations: 200_000) {
-    let resolved = policy.resolve(context)
-    var allowed = true
-    for stage in stages where !resolved.evaluate(stage, facts: sendFacts).isAllowed { allowed = false }
-    return allowed
-}
+let full = measure("full decision (resolve + all 8 checkpoints)", iterations: 200_000) { fullDecision() }
 _ = (evaluate, resolve, single, full)
