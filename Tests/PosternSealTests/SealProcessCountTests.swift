@@ -14,7 +14,8 @@ import Testing
     /// strace exists and may trace here (ptrace can be forbidden in containers).
     static let straceWorks: Bool = {
         guard FileManager.default.isExecutableFile(atPath: strace),
-            let result = try? SMIMETestPKI.run(strace, ["-f", "-qq", "-e", "trace=execve", "-o", "/dev/null", "/bin/true"])
+            let result = try? SMIMETestPKI.run(
+                strace, ["-f", "-qq", "-e", "trace=execve", "-o", "/dev/null", "/bin/true"])
         else { return false }
         return result.status == 0
     }()
@@ -40,8 +41,10 @@ import Testing
             let trace = fixture.path("count.trace")
             let result = try SMIMETestPKI.run(
                 Self.strace,
-                ["-f", "-qq", "-e", "trace=execve", "-o", trace, try SealCLITests.executable(), "seal",
-                 "--sign", "openpgp", "--encrypt", "openpgp", "--gnupg-home", home, "--output", output, input],
+                [
+                    "-f", "-qq", "-e", "trace=execve", "-o", trace, try SealCLITests.executable(), "seal",
+                    "--sign", "openpgp", "--encrypt", "openpgp", "--gnupg-home", home, "--output", output, input,
+                ],
                 environment: ["POSTERN_POLICY": ""])
             #expect(result.status == 0, "\(result.stderr)")
             let execs = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
