@@ -5,7 +5,7 @@ import Testing
 /// How many gpg processes one OpenPGP seal starts, counted with strace on the real binary.
 ///
 /// Before contexts were pooled and lookups batched, signing and encrypting to three
-/// recipients ran gpg 18 times (7 of them `gpg --version`); now it is 7: GPGME's engine probe,
+/// recipients ran gpg 18 times (8 of them `gpg --version`); now it is 7: GPGME's engine probe,
 /// one context's probe, the signer and recipient listings, the re-checks of those keys
 /// inside the operation, and the operation itself.
 @Suite struct SealProcessCountTests {
