@@ -1,44 +1,85 @@
 import CGPGME
 
-/// Owns one `gpgme_ctx_t` for the length of one operation; `deinit` releases it.
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Holds one `gpgme_ctx_t` for the length of one operation; `deinit` hands it back to
+/// ``GPGMEContextPool`` for the next operation on the same keyring.
 ///
 /// A context is not thread-safe, so it is never shared: every public operation of
-/// ``PGPKeyring`` makes its own and lets it go when it returns. The class is
+/// ``PGPKeyring`` checks one out and lets it go when it returns. The class is
 /// deliberately not `Sendable`.
 final class GPGMEContext {
     let raw: gpgme_ctx_t
+    private let homeDirectory: String?
 
-    /// Creates an OpenPGP context on the keyring in `homeDirectory` (or gpg's default,
-    /// `$GNUPGHOME` / `~/.gnupg`, when nil), with ASCII armor and no way to prompt.
+    /// An OpenPGP context on the keyring in `homeDirectory` (or gpg's default,
+    /// `$GNUPGHOME` / `~/.gnupg`, when nil), with ASCII armor and no way to prompt:
+    /// an idle one from the pool, else a new one.
     init(homeDirectory: String?) throws {
         try GPGMELibrary.ensureInitialised()
+        self.homeDirectory = homeDirectory
+        if let pooled = GPGMEContextPool.shared.checkOut(home: homeDirectory) {
+            raw = pooled
+        } else {
+            raw = try Self.makeRaw(homeDirectory: homeDirectory)
+        }
+        do {
+            try configure()
+        } catch {
+            // Not handed back: a context that cannot be configured is not reused.
+            gpgme_release(raw)
+            throw error
+        }
+    }
+
+    private static func makeRaw(homeDirectory: String?) throws -> gpgme_ctx_t {
         var ctx: gpgme_ctx_t?
         try checkGPGME(gpgme_new(&ctx), "cannot create a GPGME context")
         guard let ctx else {
             throw PGPError(code: .engineFailure, message: "GPGME returned no context")
         }
-        raw = ctx
-        try checkGPGME(gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP), "cannot select the OpenPGP protocol")
-        if let homeDirectory {
-            // Bind this context to the given keyring and nothing else.
-            try checkGPGME(
-                gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, nil, homeDirectory),
-                "cannot use the keyring in \(homeDirectory)")
+        do {
+            try checkGPGME(gpgme_set_protocol(ctx, GPGME_PROTOCOL_OpenPGP), "cannot select the OpenPGP protocol")
+            if let homeDirectory {
+                // Bind this context to the given keyring and nothing else. This runs
+                // `gpg --version`, which is why contexts are pooled.
+                try checkGPGME(
+                    gpgme_ctx_set_engine_info(ctx, GPGME_PROTOCOL_OpenPGP, nil, homeDirectory),
+                    "cannot use the keyring in \(homeDirectory)")
+            }
+        } catch {
+            gpgme_release(ctx)
+            throw error
         }
-        gpgme_set_armor(ctx, 1)
-        gpgme_set_textmode(ctx, 0)  // sign the canonical CRLF bytes exactly as given
-        gpgme_set_offline(ctx, 1)  // never reach out to key servers or dirmngr
+        return ctx
+    }
+
+    /// The per-use settings, applied again on every checkout so that nothing an earlier
+    /// operation changed carries over.
+    private func configure() throws {
+        try checkGPGME(gpgme_set_protocol(raw, GPGME_PROTOCOL_OpenPGP), "cannot select the OpenPGP protocol")
+        gpgme_signers_clear(raw)
+        gpgme_set_armor(raw, 1)
+        gpgme_set_textmode(raw, 0)  // sign the canonical CRLF bytes exactly as given
+        gpgme_set_offline(raw, 1)  // never reach out to key servers or dirmngr
         try checkGPGME(
-            gpgme_set_keylist_mode(ctx, gpgme_keylist_mode_t(GPGME_KEYLIST_MODE_LOCAL)),
+            gpgme_set_keylist_mode(raw, gpgme_keylist_mode_t(GPGME_KEYLIST_MODE_LOCAL)),
             "cannot set the key listing mode")
         // Loopback pinentry with a callback that always cancels: Postern has no source of
         // passphrases, so a protected key fails at once instead of opening a prompt.
-        try checkGPGME(gpgme_set_pinentry_mode(ctx, GPGME_PINENTRY_MODE_LOOPBACK), "cannot set the pinentry mode")
-        gpgme_set_passphrase_cb(ctx, cancellingPassphraseCallback, nil)
+        try checkGPGME(gpgme_set_pinentry_mode(raw, GPGME_PINENTRY_MODE_LOOPBACK), "cannot set the pinentry mode")
+        gpgme_set_passphrase_cb(raw, cancellingPassphraseCallback, nil)
     }
 
     deinit {
-        gpgme_release(raw)
+        gpgme_signers_clear(raw)  // drop the key references an operation added
+        GPGMEContextPool.shared.checkIn(raw, home: homeDirectory)
     }
 
     /// Adds `key` as a signer for the next signing operation.
@@ -47,21 +88,49 @@ final class GPGMEContext {
         try checkGPGME(gpgme_signers_add(raw, key.raw), code: .signingKeyMissing, "cannot use the signing key")
     }
 
-    /// Looks up one key by fingerprint; nil when the keyring does not hold it.
-    func key(fingerprint: String, secret: Bool) throws -> GPGMEKey? {
-        var key: gpgme_key_t?
-        let err = gpgme_get_key(raw, fingerprint, &key, secret ? 1 : 0)
-        let code = postern_gpgme_err_code(err)
-        if code == postern_gpg_err_code_eof() || code == UInt32(GPG_ERR_NOT_FOUND.rawValue) {
-            return nil
+    /// Looks keys up by primary fingerprint in one listing (one gpg run, in this context:
+    /// unlike `gpgme_get_key`, which makes a context of its own and so probes the engine
+    /// again). Keys the keyring does not hold are absent from the result.
+    func keys(fingerprints: [String], secret: Bool) throws -> [String: GPGMEKey] {
+        // Only well-formed fingerprints go to gpg: an empty pattern would list every key.
+        let wanted = Set(fingerprints.map { $0.uppercased() }.filter(Self.isFingerprint))
+        guard !wanted.isEmpty else { return [:] }
+        var found: [String: GPGMEKey] = [:]
+        for key in try listKeys(patterns: wanted.sorted(), secretOnly: secret) {
+            guard let fpr = key.raw.pointee.fpr.map({ String(cString: $0).uppercased() }), wanted.contains(fpr)
+            else { continue }
+            if found[fpr] == nil { found[fpr] = key }
         }
-        try checkGPGME(err, "cannot look up key \(fingerprint)")
-        return key.map(GPGMEKey.init(owning:))
+        return found
+    }
+
+    /// 40 (v4) or 64 (v5/v6) upper-case hex digits.
+    private static func isFingerprint(_ s: String) -> Bool {
+        (s.utf8.count == 40 || s.utf8.count == 64)
+            && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) }
     }
 
     /// Lists the keys that gpg matches for `pattern` (public, or with a secret part).
     func listKeys(pattern: String, secretOnly: Bool) throws -> [GPGMEKey] {
-        try checkGPGME(gpgme_op_keylist_start(raw, pattern, secretOnly ? 1 : 0), "cannot list keys for \(pattern)")
+        try listKeys(patterns: [pattern], secretOnly: secretOnly)
+    }
+
+    /// Lists, in one gpg run, the keys that match any of `patterns`; gpg lists a key
+    /// matched by several patterns once. An empty list lists nothing (gpg would list all).
+    func listKeys(patterns: [String], secretOnly: Bool) throws -> [GPGMEKey] {
+        guard !patterns.isEmpty else { return [] }
+        let described = patterns.count == 1 ? patterns[0] : "\(patterns.count) patterns"
+        // GPGME wants a NULL-terminated array of C strings; it copies them into gpg's
+        // argument list, and they stay allocated until the listing ends anyway.
+        let strings: [UnsafeMutablePointer<CChar>?] = patterns.map { strdup($0) }
+        defer { for s in strings { free(s) } }
+        guard !strings.contains(where: { $0 == nil }) else {
+            throw PGPError(code: .engineFailure, message: "out of memory listing keys")
+        }
+        var array: [UnsafePointer<CChar>?] = strings.map { $0.map { UnsafePointer($0) } }
+        array.append(nil)
+        let start = gpgme_op_keylist_ext_start(raw, &array, secretOnly ? 1 : 0, 0)
+        try checkGPGME(start, "cannot list keys for \(described)")
         var keys: [GPGMEKey] = []
         while true {
             var key: gpgme_key_t?
@@ -69,7 +138,7 @@ final class GPGMEContext {
             if postern_gpgme_err_code(err) == postern_gpg_err_code_eof() { break }
             if postern_gpgme_err_code(err) != postern_gpg_err_code_no_error() {
                 _ = gpgme_op_keylist_end(raw)
-                throw PGPError.gpgme(err, "cannot list keys for \(pattern)")
+                throw PGPError.gpgme(err, "cannot list keys for \(described)")
             }
             if let key { keys.append(GPGMEKey(owning: key)) }
         }

@@ -77,7 +77,7 @@ extension PGPKeyring {
         let ctx = try makeContext()
         var seen = Set<String>()
         let wanted = (recipients + [encryptToSelf]).filter { seen.insert($0.fingerprint).inserted }
-        let keys = try wanted.map { try reloadForEncryption($0, in: ctx) }
+        let keys = try reloadForEncryption(wanted, in: ctx)
         var signerFacts: KeyFacts?
         if let signer {
             let key = try reloadForSigning(signer, in: ctx)

@@ -14,10 +14,16 @@ extension PGPKeyring {
     public func resolveRecipients(_ addresses: [String]) throws -> [PGPRecipientResolution] {
         let ctx = try makeContext()
         let now = now()
-        return try addresses.map { address in
-            let candidates = try ctx.listKeys(pattern: "<\(address)>", secretOnly: false).map(\.facts)
-            return KeySelection.resolveRecipient(
-                address: address, candidates: candidates, trust: trustModel, now: now, minimumRSABits: minimumRSABits)
+        // One gpg run for all addresses. Selection keeps only keys with a user ID for the
+        // address (KeySelection.resolveRecipient filters by it), so handing every address
+        // the whole listing picks the same keys, in the same keyring order, as listing
+        // each address on its own did.
+        var seen = Set<String>()
+        let patterns = addresses.map { "<\($0)>" }.filter { seen.insert($0).inserted }
+        let listed = try ctx.listKeys(patterns: patterns, secretOnly: false).map(\.facts)
+        return addresses.map { address in
+            KeySelection.resolveRecipient(
+                address: address, candidates: listed, trust: trustModel, now: now, minimumRSABits: minimumRSABits)
         }
     }
 
@@ -63,13 +69,22 @@ extension PGPKeyring {
         ).get(asError: .signingKeyMissing)
     }
 
-    /// Looks a key up again inside an operation's context and checks it is still fit for
-    /// encryption (not revoked or expired since it was chosen, a usable encryption subkey).
-    func reloadForEncryption(_ key: PGPKey, in ctx: GPGMEContext) throws -> GPGMEKey {
-        guard let loaded = try ctx.key(fingerprint: key.fingerprint, secret: false) else {
-            throw PGPError(code: .recipientKeyMissing, message: "key \(key.fingerprint) is no longer in the keyring")
+    /// Looks keys up again inside an operation's context, all in one listing, and checks
+    /// each is still fit for encryption (not revoked or expired since it was chosen, a
+    /// usable encryption subkey). Results come in the order of `keys`.
+    func reloadForEncryption(_ keys: [PGPKey], in ctx: GPGMEContext) throws -> [GPGMEKey] {
+        let loaded = try ctx.keys(fingerprints: keys.map(\.fingerprint), secret: false)
+        return try keys.map { key in
+            guard let found = loaded[key.fingerprint.uppercased()] else {
+                throw PGPError(
+                    code: .recipientKeyMissing, message: "key \(key.fingerprint) is no longer in the keyring")
+            }
+            try checkStillEncrypts(found.facts, fingerprint: key.fingerprint)
+            return found
         }
-        let facts = loaded.facts
+    }
+
+    private func checkStillEncrypts(_ facts: KeyFacts, fingerprint: String) throws {
         var problems = KeySelection.signingProblems(facts, now: now(), minimumRSABits: minimumRSABits)
             .filter { $0 != .noSigningKey && $0 != .weak }
         if !facts.subkeys.contains(where: {
@@ -80,15 +95,15 @@ extension PGPKeyring {
         guard problems.isEmpty else {
             throw PGPError(
                 code: .recipientKeyInvalid,
-                message: "key \(key.fingerprint) cannot encrypt: "
+                message: "key \(fingerprint) cannot encrypt: "
                     + problems.map(\.rawValue).joined(separator: ", "))
         }
-        return loaded
     }
 
     /// Looks the signing key up again (with its secret part) and checks it still may sign.
     func reloadForSigning(_ key: PGPKey, in ctx: GPGMEContext) throws -> GPGMEKey {
-        guard let loaded = try ctx.key(fingerprint: key.fingerprint, secret: true) else {
+        guard let loaded = try ctx.keys(fingerprints: [key.fingerprint], secret: true)[key.fingerprint.uppercased()]
+        else {
             throw PGPError(code: .signingKeyMissing, message: "no secret key \(key.fingerprint) in the keyring")
         }
         let problems = KeySelection.signingProblems(loaded.facts, now: now(), minimumRSABits: minimumRSABits)

@@ -9,9 +9,10 @@
 /// An OpenPGP keyring and the operations on it: key selection, PGP/MIME signing and
 /// encryption (RFC 3156), and verification and decryption.
 ///
-/// A value type holding only configuration; every operation opens its own GPGME context
-/// on the keyring and releases it before returning, so a keyring can be shared freely
-/// between tasks.
+/// A value type holding only configuration; every operation takes a GPGME context of
+/// its own for the keyring (from a small per-process pool, so that GPGME probes the gpg
+/// engine once per home directory rather than once per operation) and gives it back
+/// before returning, so a keyring can be shared freely between tasks.
 ///
 /// - Important: with a ``homeDirectory`` GPGME uses that keyring alone; with nil it uses
 ///   gpg's default (`$GNUPGHOME`, else `~/.gnupg`). Keys must have no passphrase or be
