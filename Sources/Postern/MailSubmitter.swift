@@ -38,11 +38,15 @@ public struct MailSubmitter: Sendable {
         guard !jobs.isEmpty else {
             return .failure(verb: verb, exitCode: .dataErr, message: "no recipients")
         }
-        let session = Self.session(request.connection, anchors: anchors, credentials: request.credentials, policy: request.policy, jobs: jobs)
+        let session = Self.session(
+            request.connection, anchors: anchors, credentials: request.credentials, policy: request.policy, jobs: jobs)
         let outcome = await client.run(session, logger: logger)
-        var report = Report.submission(verb: verb, outcome: outcome, policy: request.policy, context: Self.context(session))
-        if let protection = request.messages.first?.protection, protection.signed != nil || protection.encrypted != nil {
-            report.protection = Report.Protection(signed: protection.signed?.rawValue, encrypted: protection.encrypted?.rawValue)
+        var report = Report.submission(
+            verb: verb, outcome: outcome, policy: request.policy, context: Self.context(session))
+        if let protection = request.messages.first?.protection, protection.signed != nil || protection.encrypted != nil
+        {
+            report.protection = Report.Protection(
+                signed: protection.signed?.rawValue, encrypted: protection.encrypted?.rawValue)
         }
         return report
     }
@@ -55,10 +59,12 @@ public struct MailSubmitter: Sendable {
         case .success(let loaded): anchors = loaded
         case .failure(let failure): return CheckResult(report: failure.report, steps: [], transcript: [])
         }
-        var session = Self.session(request.connection, anchors: anchors, credentials: request.credentials, policy: request.policy, jobs: [])
+        var session = Self.session(
+            request.connection, anchors: anchors, credentials: request.credentials, policy: request.policy, jobs: [])
         session.checkContext = (request.sender, request.recipients)
         let outcome = await client.run(session, logger: logger)
-        var report = Report.submission(verb: "check", outcome: outcome, policy: request.policy, context: Self.context(session))
+        var report = Report.submission(
+            verb: "check", outcome: outcome, policy: request.policy, context: Self.context(session))
         report.smtp = nil
         return CheckResult(report: report, steps: outcome.steps, transcript: outcome.transcript)
     }
@@ -127,7 +133,9 @@ public struct MailSubmitter: Sendable {
         return SendContext(sender: sender, recipients: recipients, server: session.serverHost)
     }
 
-    static func trustAnchors(_ connection: ConnectionSettings, verb: String = "send") -> Result<TrustAnchors, ReportFailure> {
+    static func trustAnchors(_ connection: ConnectionSettings, verb: String = "send") -> Result<
+        TrustAnchors, ReportFailure
+    > {
         do {
             return .success(
                 try TrustAnchors.load(

@@ -5,7 +5,9 @@ import PosternTransport
 
 extension Report {
     /// The report of a `send` or `check` outcome: violations, transport, SMTP result and exit code.
-    static func submission(verb: String, outcome: SubmissionOutcome, policy: CompiledPolicy, context: SendContext) -> Report {
+    static func submission(verb: String, outcome: SubmissionOutcome, policy: CompiledPolicy, context: SendContext)
+        -> Report
+    {
         var exitCode = ExitStatus(rawValue: outcome.exitCode)
         if outcome.violations.isEmpty, outcome.error?.code.rawValue == "tls-configuration" { exitCode = .config }
         let nonViolationError = outcome.violations.isEmpty ? outcome.error?.description : nil
@@ -28,7 +30,8 @@ extension Report {
             let code = String(reply.code)
             text = line.hasPrefix(code) ? String(line.dropFirst(code.count)).trimmingCharacters(in: .whitespaces) : line
         }
-        return FailureDetail(code: error.code.rawValue, step: error.step?.rawValue, replyCode: reply?.code, replyText: text)
+        return FailureDetail(
+            code: error.code.rawValue, step: error.step?.rawValue, replyCode: reply?.code, replyText: text)
     }
 
     static func transportSection(_ outcome: SubmissionOutcome) -> Transport {
@@ -40,7 +43,8 @@ extension Report {
         }
         return Transport(
             server: outcome.server, security: outcome.security?.rawValue,
-            tlsVersion: outcome.tls?.version?.contractName, cipher: outcome.tls.flatMap { cipherText($0.possibleCipherSuites) },
+            tlsVersion: outcome.tls?.version?.contractName,
+            cipher: outcome.tls.flatMap { cipherText($0.possibleCipherSuites) },
             certificate: certificate, auth: outcome.authenticationMechanism,
             extensions: outcome.capabilities?.extensionDescriptions)
     }
@@ -58,7 +62,9 @@ extension Report {
     static func smtpSection(_ outcome: SubmissionOutcome) -> SMTP {
         var accepted: [String] = []
         for transaction in outcome.completedTransactions {
-            for recipient in transaction.acceptedRecipients where !accepted.contains(recipient) { accepted.append(recipient) }
+            for recipient in transaction.acceptedRecipients where !accepted.contains(recipient) {
+                accepted.append(recipient)
+            }
         }
         // The final line of the last reply that decided the outcome (a multi-line reply's code is on each line).
         let reply = (outcome.error?.reply ?? outcome.completedTransactions.last?.reply).map { reply in

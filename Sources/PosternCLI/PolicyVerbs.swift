@@ -55,7 +55,8 @@ enum PolicyVerbs {
             summary = "postern \(verb): ok (\(files.count) file\(files.count == 1 ? "" : "s"))"
         } else {
             let failing = Set(diagnostics.map(\.file)).union(unreadable).count
-            summary = "postern \(verb): \(lines.count) error\(lines.count == 1 ? "" : "s") in \(failing) of \(files.count) file\(files.count == 1 ? "" : "s")"
+            summary =
+                "postern \(verb): \(lines.count) error\(lines.count == 1 ? "" : "s") in \(failing) of \(files.count) file\(files.count == 1 ? "" : "s")"
         }
         let report = Report(
             verb: verb, exitCode: status,
@@ -64,7 +65,9 @@ enum PolicyVerbs {
         return CommandResult(report: report, diagnostics: lines + [summary])
     }
 
-    private static func layerFailure(verb: String, failure: PolicyLayerLoader.Failure, layers: [String]) -> CommandResult {
+    private static func layerFailure(verb: String, failure: PolicyLayerLoader.Failure, layers: [String])
+        -> CommandResult
+    {
         let lines = failure.diagnostics.map(\.description)
         let report = Report(
             verb: verb, exitCode: failure.status,

@@ -147,7 +147,9 @@ public struct SMTPClientStateMachine: Sendable {
             parser = SMTPReplyParser()
             return sendEHLO()
         case .checkpointPassed(let kind):
-            if case .awaitingMessageReply(let current, .checkpoint(let next)) = state, kind == .envelope(transaction: next) {
+            if case .awaitingMessageReply(let current, .checkpoint(let next)) = state,
+                kind == .envelope(transaction: next)
+            {
                 // RFC 2920 §3.1: the envelope goes right behind the end-of-data. The timer keeps running for the
                 // reply due first, the current message's.
                 let (progress, bytes) = makeEnvelope(next)
@@ -163,7 +165,9 @@ public struct SMTPClientStateMachine: Sendable {
             let violation = SMTPError(
                 code: code, category: .violation, step: step(of: kind),
                 message: codes.isEmpty ? message : "\(message) [\(codes.joined(separator: ", "))]")
-            if case .awaitingMessageReply(let current, .checkpoint(let next)) = state, kind == .envelope(transaction: next) {
+            if case .awaitingMessageReply(let current, .checkpoint(let next)) = state,
+                kind == .envelope(transaction: next)
+            {
                 // Nothing of the next transaction was sent; the current message's reply is still awaited, so its
                 // outcome is known before the session ends.
                 state = .awaitingMessageReply(current, next: .denied(violation))
@@ -554,7 +558,8 @@ public struct SMTPClientStateMachine: Sendable {
         let withData =
             pipelined && configuration.pipelinesDataWithSingleRecipient && transactions[index].recipients.count == 1
         let commands =
-            [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) } + (withData ? [.data] : [])
+            [EnvelopeCommand.mail] + transactions[index].recipients.indices.map { .rcpt($0) }
+            + (withData ? [.data] : [])
         let progress = EnvelopeProgress(
             index: index, awaiting: pipelined ? commands : [.mail], unsent: pipelined ? [] : Array(commands.dropFirst())
         )

@@ -105,7 +105,8 @@ public final class GnuPGTestKeyring {
     public func gpgOK(_ arguments: [String], stdin: Data? = nil) throws -> GnuPGCommandResult {
         let result = try gpg(arguments, stdin: stdin)
         guard result.status == 0 else {
-            throw GnuPGTestFailure("gpg \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderrText)")
+            throw GnuPGTestFailure(
+                "gpg \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderrText)")
         }
         return result
     }

@@ -59,7 +59,8 @@ final class SMTPDriverHandler: ChannelInboundHandler {
     /// `implicitTLSHandler` is the client handler already placed before this one for implicit TLS, else nil.
     init(
         machine: SMTPClientStateMachine, gate: TransportPolicyGate, tlsConfiguration: PosternTLSClientConfiguration?,
-        implicitTLSHandler: NIOSSLClientHandler?, recorder: TLSVerificationRecorder, serverName: String, jobs: [SubmissionJob], logger: Logger,
+        implicitTLSHandler: NIOSSLClientHandler?, recorder: TLSVerificationRecorder, serverName: String,
+        jobs: [SubmissionJob], logger: Logger,
         promise: EventLoopPromise<DriverReport>
     ) {
         self.machine = machine
@@ -225,19 +226,25 @@ final class SMTPDriverHandler: ChannelInboundHandler {
             // No session, but what the certificate was is still worth reporting.
             report.tls = TLSSessionFacts(version: nil, possibleCipherSuites: [], certificate: facts)
             report.steps.append(
-                TransportStepFinding(stage: .tls, passed: false, detail: "certificate \(facts.subject), \(facts.leafPin)"))
+                TransportStepFinding(
+                    stage: .tls, passed: false, detail: "certificate \(facts.subject), \(facts.leafPin)"))
         }
         report.steps.append(
             TransportStepFinding(
                 stage: .tls, passed: false,
-                detail: "TLS handshake with \(serverName) failed: " + findings.map(\.code.rawValue).joined(separator: ", ")))
+                detail: "TLS handshake with \(serverName) failed: "
+                    + findings.map(\.code.rawValue).joined(separator: ", ")))
         report.violations += violations
         deliver(.driverFailed(Self.violationError(violations, step: .tls)))
     }
 
     private func beginStartTLS() {
         guard let context, let tlsConfiguration else {
-            events.append(.driverFailed(SMTPError(code: .init(rawValue: "tls-handshake-failed"), category: .violation, step: .tls, message: "no TLS configuration")))
+            events.append(
+                .driverFailed(
+                    SMTPError(
+                        code: .init(rawValue: "tls-handshake-failed"), category: .violation, step: .tls,
+                        message: "no TLS configuration")))
             return
         }
         do {
@@ -358,7 +365,11 @@ final class SMTPDriverHandler: ChannelInboundHandler {
 
     private func startBody(_ index: Int) {
         guard index < jobs.count else {
-            events.append(.driverFailed(SMTPError(code: .init(rawValue: "driver-misuse"), category: .protocolError, message: "no message \(index)")))
+            events.append(
+                .driverFailed(
+                    SMTPError(
+                        code: .init(rawValue: "driver-misuse"), category: .protocolError, message: "no message \(index)"
+                    )))
             return
         }
         do {
@@ -415,7 +426,9 @@ final class SMTPDriverHandler: ChannelInboundHandler {
 
     static func bodyError(_ error: MessageBodyError) -> SMTPError {
         // A message that cannot be read is the caller's input problem; the server never sees the end of data.
-        SMTPError(code: .init(rawValue: "message-unreadable"), category: .dataError, step: .message, message: error.description)
+        SMTPError(
+            code: .init(rawValue: "message-unreadable"), category: .dataError, step: .message,
+            message: error.description)
     }
 
     // MARK: - Timer and end

@@ -27,7 +27,8 @@ public struct SMTPSubmissionClient: Sendable {
         var gate = TransportPolicyGate(
             policy: session.policy, contexts: session.sendContexts, authenticates: session.credentials != nil)
         let (mode, connectViolations) = gate.connectionMode(requested: session.requestedSecurity)
-        let port = session.serverPort ?? SubmissionSession.defaultPort(for: mode ?? session.requestedSecurity ?? .implicitTLS)
+        let port =
+            session.serverPort ?? SubmissionSession.defaultPort(for: mode ?? session.requestedSecurity ?? .implicitTLS)
         var outcome = SubmissionOutcome(server: Self.hostPort(session.serverHost, port), security: mode)
         outcome.steps.append(
             TransportStepFinding(
@@ -71,7 +72,8 @@ public struct SMTPSubmissionClient: Sendable {
         configuration.pipelinesAcrossTransactions = true
         let machine: SMTPClientStateMachine
         do {
-            machine = try SMTPClientStateMachine(configuration: configuration, transactions: session.jobs.map(\.transaction))
+            machine = try SMTPClientStateMachine(
+                configuration: configuration, transactions: session.jobs.map(\.transaction))
         } catch {
             outcome.error = error
             return outcome
@@ -85,7 +87,8 @@ public struct SMTPSubmissionClient: Sendable {
         } catch {
             let target = Self.hostPort(session.connectHost ?? session.serverHost, session.connectPort ?? port)
             outcome.error = Self.connectError(error, target: target, limit: session.connectTimeout)
-            outcome.steps.append(TransportStepFinding(stage: .connect, passed: false, detail: "cannot connect to \(target)"))
+            outcome.steps.append(
+                TransportStepFinding(stage: .connect, passed: false, detail: "cannot connect to \(target)"))
             return outcome
         }
         outcome.connected = true
@@ -111,9 +114,11 @@ public struct SMTPSubmissionClient: Sendable {
                     let recorderHolder = TLSVerificationRecorderBox()
                     var implicitHandler: NIOSSLClientHandler?
                     if mode == .implicitTLS, let tlsConfiguration {
-                        let handler = try tlsConfiguration.makeHandler(serverName: serverName, recorder: recorderHolder.recorder)
+                        let handler = try tlsConfiguration.makeHandler(
+                            serverName: serverName, recorder: recorderHolder.recorder)
                         implicitHandler = handler
-                        try channel.pipeline.syncOperations.addHandler(PlaintextAfterSTARTTLSGuard(afterSTARTTLS: false))
+                        try channel.pipeline.syncOperations.addHandler(
+                            PlaintextAfterSTARTTLSGuard(afterSTARTTLS: false))
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     let driver = SMTPDriverHandler(

@@ -49,7 +49,9 @@ public struct TransportPolicyGate: Sendable {
     }
 
     /// The highest `min-tls` of the parts.
-    var minimumTLSVersion: PosternPolicy.TLSVersion { parts.map(\.minimumTLSVersion).max() ?? resolved.minimumTLSVersion }
+    var minimumTLSVersion: PosternPolicy.TLSVersion {
+        parts.map(\.minimumTLSVersion).max() ?? resolved.minimumTLSVersion
+    }
 
     /// Whether every part allows credentials without TLS.
     public var authOverPlaintextAllowed: Bool { parts.allSatisfy(\.authOverPlaintextAllowed) }
@@ -67,7 +69,8 @@ public struct TransportPolicyGate: Sendable {
             // The other senders' parts must allow the very mode chosen for the primary one.
             facts.requestedSecurity = chosen
             for part in parts.dropFirst() {
-                for violation in part.evaluate(.connect, facts: facts).violations where !violations.contains(violation) {
+                for violation in part.evaluate(.connect, facts: facts).violations where !violations.contains(violation)
+                {
                     violations.append(violation)
                 }
             }
@@ -112,7 +115,8 @@ public struct TransportPolicyGate: Sendable {
             minimumTLS: minimumTLSVersion.rawValue,
             // Verify when any part verifies; a pin-only part's leaf-only rule is judged after the handshake.
             certificateMode: parts.contains(where: \.verifiesCertificateChain) ? .verify : .pinOnly,
-            pinSets: parts.flatMap(\.pinSets).map { set in set.compactMap { try? PosternTLS.SPKIPin(digest: $0.digest) } },
+            pinSets: parts.flatMap(\.pinSets).map { set in set.compactMap { try? PosternTLS.SPKIPin(digest: $0.digest) }
+            },
             trustAnchors: trustAnchors)
     }
 
@@ -140,7 +144,8 @@ public struct TransportPolicyGate: Sendable {
         return findings.map { finding in
             let code = ViolationCode(rawValue: finding.code.rawValue)
             let source = named.first { $0.code == code }
-            return Violation(code: code, stage: .tls, rule: source?.rule, source: source?.source, message: finding.message)
+            return Violation(
+                code: code, stage: .tls, rule: source?.rule, source: source?.source, message: finding.message)
         }
     }
 
@@ -179,7 +184,8 @@ public struct TransportPolicyGate: Sendable {
         facts.requestedSecurity = mode
         facts.activeSecurity = mode
         // The machine itself refuses a missing STARTTLS before TLS; after it, the offer no longer matters.
-        facts.starttlsOffered = ehlo.upgradedWithSTARTTLS ? true : (mode == .starttls ? ehlo.capabilities.startTLS : nil)
+        facts.starttlsOffered =
+            ehlo.upgradedWithSTARTTLS ? true : (mode == .starttls ? ehlo.capabilities.startTLS : nil)
         facts.authRequested = authenticates
         facts.authMechanismsOffered = ehlo.capabilities.authMechanisms.compactMap { AuthMechanism(rawValue: $0) }
         facts.connectionEncrypted = ehlo.tlsActive

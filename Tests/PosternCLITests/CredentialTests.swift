@@ -17,7 +17,10 @@ import Testing
                 let directory = try TemporaryDirectory()
                 let message = try directory.write("From: a@example.org\nTo: b@example.org\n\nhi\n", to: "m.eml")
                 let result = try PosternProcess.run(
-                    [verb, "--server", "mail.test", "--connect", "127.0.0.1:\(server.port)", "--ca-file", pki.caFilePath]
+                    [
+                        verb, "--server", "mail.test", "--connect", "127.0.0.1:\(server.port)", "--ca-file",
+                        pki.caFilePath,
+                    ]
                         + arguments + (verb == "send" ? [message] : []),
                     environment: environment)
                 return (result, server.recording.contains(secret: Self.canary))

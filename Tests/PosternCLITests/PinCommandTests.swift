@@ -126,7 +126,8 @@ struct PinCommandTests {
                 let pins = try pki.wrongName.chainPins
                 #expect(
                     result.stdout
-                        == "\(pins[0]) \(pki.wrongName.chain[0].subject)\n\(pins[1]) \(pki.wrongName.chain[1].subject)\n")
+                        == "\(pins[0]) \(pki.wrongName.chain[0].subject)\n\(pins[1]) \(pki.wrongName.chain[1].subject)\n"
+                )
                 #expect(result.stderr.contains("not verified: hostname-mismatch"))
             }
         }
@@ -175,7 +176,10 @@ extension PinCommandTests {
                 return server.recording
             }
             #expect(recording.tlsHandshakesCompleted == 1)
-            #expect(!recording.commandLines.contains { $0.uppercased().hasPrefix("AUTH") || $0.uppercased().hasPrefix("MAIL") })
+            #expect(
+                !recording.commandLines.contains {
+                    $0.uppercased().hasPrefix("AUTH") || $0.uppercased().hasPrefix("MAIL")
+                })
         }
     }
 

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct PolicyLayerSelectionTests {
     @Test func explicitFilesWinOverTheEnvironment() {
-        let selection = PolicyLayerSelection.resolve(files: ["a.yaml", "b.yaml"], environment: ["POSTERN_POLICY": "e.yaml"])
+        let selection = PolicyLayerSelection.resolve(
+            files: ["a.yaml", "b.yaml"], environment: ["POSTERN_POLICY": "e.yaml"])
         #expect(selection.files == ["a.yaml", "b.yaml"])
     }
 

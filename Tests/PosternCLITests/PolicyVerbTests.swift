@@ -158,7 +158,8 @@ private let misspelled = """
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "partner.yaml")
         let result = try PosternProcess.run([
-            "explain", "--policy", file, "--from", "mallory@evil.example", "--to", "bob@partner.example", "--format", "json",
+            "explain", "--policy", file, "--from", "mallory@evil.example", "--to", "bob@partner.example", "--format",
+            "json",
         ])
         #expect(result.status == 77)
         let json = try result.jsonObject()

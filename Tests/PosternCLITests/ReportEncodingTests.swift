@@ -35,7 +35,8 @@ import Testing
         #expect(json["decision"] as? String == "deny")
         #expect(json["error"] is NSNull)
         let transport = try #require(json["transport"] as? [String: Any])
-        #expect(Set(transport.keys) == ["server", "security", "tls-version", "cipher", "certificate", "auth", "extensions"])
+        #expect(
+            Set(transport.keys) == ["server", "security", "tls-version", "cipher", "certificate", "auth", "extensions"])
         #expect(transport["security"] is NSNull)
         let certificate = try #require(transport["certificate"] as? [String: Any])
         #expect(Set(certificate.keys) == ["verified", "spki-sha256", "subject", "not-after"])
@@ -57,7 +58,9 @@ import Testing
     @Test func encodingIsDeterministicAndRoundTrips() throws {
         let report = Report(
             verb: "explain", exitCode: .ok,
-            policy: .init(layers: ["<built-in baseline>"], effective: .object(["b": .int(2048), "a": .array([.string("x"), .null])]))
+            policy: .init(
+                layers: ["<built-in baseline>"],
+                effective: .object(["b": .int(2048), "a": .array([.string("x"), .null])]))
         )
         let first = try report.jsonData()
         #expect(first == (try report.jsonData()))
@@ -68,7 +71,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (Postern.ExitStatus.ok, "allow"), (.noPerm, "deny"), (.usage, "error"), (.config, "error"), (.unavailable, "error"),
+        (Postern.ExitStatus.ok, "allow"), (.noPerm, "deny"), (.usage, "error"), (.config, "error"),
+        (.unavailable, "error"),
     ])
     func decisionFollowsExitStatus(status: Postern.ExitStatus, decision: String) {
         #expect(Report(verb: "x", exitCode: status).decision.rawValue == decision)
@@ -90,7 +94,10 @@ import Testing
         #expect(endpoint.description == text)
     }
 
-    @Test(arguments: ["", ":25", "host:", "host:0", "host:65536", "host:12a", "::1", "[::1", "[zz]:25", "a b", "h\r\n:25", "user@host"])
+    @Test(arguments: [
+        "", ":25", "host:", "host:0", "host:65536", "host:12a", "::1", "[::1", "[zz]:25", "a b", "h\r\n:25",
+        "user@host",
+    ])
     func rejects(text: String) {
         #expect(throws: ServerEndpoint.ParseError.self) { try ServerEndpoint(parsing: text) }
     }

@@ -49,11 +49,13 @@ import Testing
         #expect(try SendmailArgumentParser.parse(["--format=json", "-t"]).format == .json)
     }
 
-    @Test(arguments: [
-        ([], "no recipients"), (["-x", "a@b"], "unknown option -x"), (["-bp"], "mode -bp"),
-        (["-bs"], "mode -bs"), (["a@b", "-f"], "-f needs a value"), (["--password=secret", "a@b"], "unknown option --password"),
-        (["-", "a@b"], "'-' is not a recipient"), (["-t", "a@b, ,c@d"], "must not be empty"),
-    ] as [([String], String)])
+    @Test(
+        arguments: [
+            ([], "no recipients"), (["-x", "a@b"], "unknown option -x"), (["-bp"], "mode -bp"),
+            (["-bs"], "mode -bs"), (["a@b", "-f"], "-f needs a value"),
+            (["--password=secret", "a@b"], "unknown option --password"),
+            (["-", "a@b"], "'-' is not a recipient"), (["-t", "a@b, ,c@d"], "must not be empty"),
+        ] as [([String], String)])
     func usageErrors(arguments: [String], fragment: String) {
         #expect {
             _ = try SendmailArgumentParser.parse(arguments)
@@ -79,7 +81,10 @@ import Testing
         #expect(
             SendmailConfigLocator.candidates(explicit: nil, environment: ["HOME": "/h", "POSTERN_CONFIG": "/c.yaml"])
                 == ["/c.yaml"])
-        #expect(SendmailConfigLocator.candidates(explicit: "/x.yaml", environment: ["POSTERN_CONFIG": "/c.yaml"]) == ["/x.yaml"])
+        #expect(
+            SendmailConfigLocator.candidates(explicit: "/x.yaml", environment: ["POSTERN_CONFIG": "/c.yaml"]) == [
+                "/x.yaml"
+            ])
     }
 }
 
@@ -126,7 +131,8 @@ import Testing
         #expect(accepted.stderr.contains("postern sendmail: stdin: not an RFC 5322 message"))
         #expect(accepted.stderr.contains("from-headers=yes"))
 
-        let json = try PosternProcess.run(["-oi", "--format", "json", "a@example.org"], executable: link, environment: environment)
+        let json = try PosternProcess.run(
+            ["-oi", "--format", "json", "a@example.org"], executable: link, environment: environment)
         #expect(json.status == 65)
         #expect(try json.jsonObject()["verb"] as? String == "sendmail")
 
@@ -149,7 +155,9 @@ import Testing
         let result = try PosternProcess.run(
             ["sendmail", "a@example.org"], environment: ["HOME": home, "XDG_CONFIG_HOME": ""])
         #expect(result.status == 78)
-        #expect(result.stderr.contains("no configuration found; tried: \(home)/.config/postern/config.yaml, /etc/postern/config.yaml"))
+        #expect(
+            result.stderr.contains(
+                "no configuration found; tried: \(home)/.config/postern/config.yaml, /etc/postern/config.yaml"))
         #expect(result.stdout.isEmpty)
     }
 
@@ -160,7 +168,8 @@ import Testing
         #expect(result.stderr.contains("\(configured.file):2:1: error: unknown key 'sevrer'"))
         #expect(result.stderr.contains("\(configured.file):3:10: error: timeout must be a positive number of seconds"))
 
-        let json = try PosternProcess.run(["sendmail", "--format", "json", "a@example.org"], environment: configured.environment)
+        let json = try PosternProcess.run(
+            ["sendmail", "--format", "json", "a@example.org"], environment: configured.environment)
         #expect(json.status == 78)
         #expect(try json.jsonObject()["exit-code"] as? Int == 78)
     }
@@ -170,7 +179,9 @@ import Testing
         let configured = try ConfiguredEnvironment(text, mode: 0o664)
         let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
         #expect(result.status == 78)
-        #expect(result.stderr.contains("\(configured.file):4:3: error: the configuration file is writable by group or others (mode 0664)"))
+        #expect(
+            result.stderr.contains(
+                "\(configured.file):4:3: error: the configuration file is writable by group or others (mode 0664)"))
         #expect(!result.stderr.contains("canary-secret"))
     }
 
@@ -181,7 +192,8 @@ import Testing
         #expect(missing.stderr.contains(configured.directory.url.path + "/missing.yaml"))
 
         let policy = configured.directory.url.appendingPathComponent("broken.yaml").path
-        _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: b\nbogus: 1\n".utf8))
+        _ = FileManager.default.createFile(
+            atPath: policy, contents: Data("postern-policy: 1\nname: b\nbogus: 1\n".utf8))
         let broken = try ConfiguredEnvironment("postern-config: 1\npolicies: [\(policy)]\n")
         let invalid = try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
         #expect(invalid.status == 78)
@@ -195,7 +207,8 @@ import Testing
     }
 
     @Test func verboseTraceNeverShowsThePasswordCommand() throws {
-        let configured = try ConfiguredEnvironment("postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n")
+        let configured = try ConfiguredEnvironment(
+            "postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n")
         let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
         #expect(result.status == 78, "no server configured")
         #expect(result.stderr.contains("credential=me via command (not shown)"))

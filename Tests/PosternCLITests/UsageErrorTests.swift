@@ -58,7 +58,9 @@ import Testing
         #expect((json["error"] as? String)?.isEmpty == false)
     }
 
-    @Test(arguments: [["--help"], ["send", "--help"], ["policy", "lint", "--help"], ["help", "explain"], ["sendmail", "--help"]])
+    @Test(arguments: [
+        ["--help"], ["send", "--help"], ["policy", "lint", "--help"], ["help", "explain"], ["sendmail", "--help"],
+    ])
     func helpExitsZeroOnStdout(arguments: [String]) throws {
         let result = try PosternProcess.run(arguments)
         #expect(result.status == 0, "\(result.stderr)")

@@ -9,15 +9,18 @@ import Testing
             PosternConfiguration.candidatePaths(explicit: nil, environment: ["HOME": "/home/a"])
                 == ["/home/a/.config/postern/config.yaml", system])
         #expect(
-            PosternConfiguration.candidatePaths(explicit: nil, environment: ["HOME": "/home/a", "XDG_CONFIG_HOME": "/x"])
+            PosternConfiguration.candidatePaths(
+                explicit: nil, environment: ["HOME": "/home/a", "XDG_CONFIG_HOME": "/x"])
                 == ["/x/postern/config.yaml", system])
         // A relative XDG_CONFIG_HOME is invalid per the XDG spec and ignored.
         #expect(
-            PosternConfiguration.candidatePaths(explicit: nil, environment: ["HOME": "/home/a", "XDG_CONFIG_HOME": "x"])
+            PosternConfiguration.candidatePaths(
+                explicit: nil, environment: ["HOME": "/home/a", "XDG_CONFIG_HOME": "x"])
                 == ["/home/a/.config/postern/config.yaml", system])
         #expect(PosternConfiguration.candidatePaths(explicit: nil, environment: [:]) == [system])
         #expect(
-            PosternConfiguration.candidatePaths(explicit: nil, environment: ["HOME": "/h", "POSTERN_CONFIG": "/c.yaml"])
+            PosternConfiguration.candidatePaths(
+                explicit: nil, environment: ["HOME": "/h", "POSTERN_CONFIG": "/c.yaml"])
                 == ["/c.yaml"])
         #expect(
             PosternConfiguration.candidatePaths(explicit: "/x.yaml", environment: ["POSTERN_CONFIG": "/c.yaml"])
@@ -38,7 +41,8 @@ import Testing
         }
 
         func found(_ environment: [String: String], explicit: String? = nil) throws(ConfigurationError) -> String? {
-            try PosternConfiguration.locateAndLoad(explicit: explicit, environment: environment, systemPath: system).helo
+            try PosternConfiguration.locateAndLoad(explicit: explicit, environment: environment, systemPath: system)
+                .helo
         }
     }
 
@@ -58,7 +62,8 @@ import Testing
         #expect(try layout.found(environment.merging(["POSTERN_CONFIG": named]) { $1 }) == "named")
         let explicit = layout.root.path + "/explicit.yaml"
         try layout.write(explicit, helo: "explicit")
-        #expect(try layout.found(environment.merging(["POSTERN_CONFIG": named]) { $1 }, explicit: explicit) == "explicit")
+        #expect(
+            try layout.found(environment.merging(["POSTERN_CONFIG": named]) { $1 }, explicit: explicit) == "explicit")
     }
 
     @Test func nothingFoundListsEveryPathTried() throws {
@@ -100,13 +105,16 @@ import Testing
             Issue.record("expected invalid")
         } catch {
             #expect(error.code == .invalid)
-            #expect(error.description == layout.home + "/.config/postern/config.yaml:2:7: error: helo must be a string, found a list")
+            #expect(
+                error.description == layout.home
+                    + "/.config/postern/config.yaml:2:7: error: helo must be a string, found a list")
         }
     }
 
     @Test func unreadableCandidateIsReported() throws {
         let layout = try Layout()
-        try FileManager.default.createDirectory(atPath: layout.xdg + "/postern/config.yaml", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: layout.xdg + "/postern/config.yaml", withIntermediateDirectories: true)
         do {
             _ = try layout.found(["XDG_CONFIG_HOME": layout.xdg])
             Issue.record("expected unreadable")

@@ -35,7 +35,8 @@ import Testing
     }
 
     /// The diagnostics as `LINE:COL: MESSAGE` fragments; the file prefix is checked separately.
-    func errors(_ text: String, file: String = "/conf/config.yaml", permissions: UInt32? = 0o600) -> [PolicyDiagnostic] {
+    func errors(_ text: String, file: String = "/conf/config.yaml", permissions: UInt32? = 0o600) -> [PolicyDiagnostic]
+    {
         do {
             _ = try parse(text, file: file, permissions: permissions)
             Issue.record("expected the configuration to be refused")
@@ -158,7 +159,9 @@ import Testing
     }
 
     @Test func versionIsRequiredAndChecked() {
-        #expect(errors("server: smtp.example.org\n").first?.message.contains("missing required key 'postern-config'") == true)
+        #expect(
+            errors("server: smtp.example.org\n").first?.message.contains("missing required key 'postern-config'")
+                == true)
         let wrongVersion = errors("postern-config: 2\n").first
         #expect(wrongVersion?.message.contains("unsupported postern-config version 2") == true)
         #expect(wrongVersion.map { "\($0.line):\($0.column)" } == "1:17")
@@ -178,7 +181,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("password: {command: \"a && b *\"}", "a && b *"), ("password: {command: ls *.gpg && cat x}", "ls *.gpg && cat x"),
+        ("password: {command: \"a && b *\"}", "a && b *"),
+        ("password: {command: ls *.gpg && cat x}", "ls *.gpg && cat x"),
         ("password:\n  command: |\n    *weird\n    &more\n", "*weird\n&more\n"),
         ("password: {command: 'it''s *'}", "it's *"),
     ])

@@ -45,7 +45,9 @@ import Testing
     // MARK: file
 
     // "PW" stands for the canary, so that test names in the output never show it.
-    @Test(arguments: [("PW\n", "PW"), ("PW\r\n", "PW"), ("PW\n\n", "PW\n"), ("PW", "PW"), (" PW \n", " PW "), ("PW\r", "PW\r")])
+    @Test(arguments: [
+        ("PW\n", "PW"), ("PW\r\n", "PW"), ("PW\n\n", "PW\n"), ("PW", "PW"), (" PW \n", " PW "), ("PW\r", "PW\r"),
+    ])
     func fileStripsOneLineEnd(template: String, expectedTemplate: String) throws {
         let contents = template.replacingOccurrences(of: "PW", with: canary)
         let expected = expectedTemplate.replacingOccurrences(of: "PW", with: canary)
@@ -104,7 +106,9 @@ import Testing
     // MARK: command
 
     @Test func commandOutputIsThePassword() throws {
-        let secret = try PasswordSource.command("printf '%s\\n' \"$PW_FOR_TEST\"").resolve(environment: ["PW_FOR_TEST": canary])
+        let secret = try PasswordSource.command("printf '%s\\n' \"$PW_FOR_TEST\"").resolve(environment: [
+            "PW_FOR_TEST": canary
+        ])
         #expect(secret.testString == canary)
     }
 
@@ -142,7 +146,8 @@ import Testing
     }
 
     @Test func commandThatClosesItsOutputAndLingersIsStopped() throws {
-        let error = try #require(failure(.command("echo \(canary); exec >&-; exec sleep 60"), timeout: .milliseconds(200)))
+        let error = try #require(
+            failure(.command("echo \(canary); exec >&-; exec sleep 60"), timeout: .milliseconds(200)))
         #expect(error.code == .commandTimedOut)
     }
 

@@ -247,7 +247,8 @@ import Testing
         #expect(asRecipient.inputError?.code == code)
     }
 
-    @Test("an empty caller sender is the null reverse-path <>, as sendmail -f '<>' gives; an empty recipient is refused")
+    @Test(
+        "an empty caller sender is the null reverse-path <>, as sendmail -f '<>' gives; an empty recipient is refused")
     func emptyAddresses() async throws {
         let evaluator = PolicyEvaluator(layers: [])
         let nullSender = await evaluator.evaluate(message: try Repository.sample("internal.eml"), envelopeSender: "")

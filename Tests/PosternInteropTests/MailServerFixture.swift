@@ -181,7 +181,8 @@ enum ScriptRunner {
     }
 
     static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("postern-it-script-\(UUID().uuidString)")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "postern-it-script-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: log) }
         let status = try Spawn.run(
             path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },

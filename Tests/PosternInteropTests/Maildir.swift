@@ -18,7 +18,8 @@ enum Maildir {
                 if String(decoding: bytes, as: UTF8.self).contains(marker) { return bytes }
             }
             if Date() > deadline {
-                throw MailServerError("no message with \(marker) for \(recipient) in \(folder.path) within \(seconds) s")
+                throw MailServerError(
+                    "no message with \(marker) for \(recipient) in \(folder.path) within \(seconds) s")
             }
             try await Task.sleep(for: .milliseconds(25))
         }

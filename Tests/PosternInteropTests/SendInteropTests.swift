@@ -4,7 +4,9 @@ import Testing
 extension InteropSuite {
     /// A message with what SMTP gets wrong most often: a leading dot, a lone dot line, an empty line, a line of
     /// exactly 998 octets and trailing spaces; optionally a line over 998 octets.
-    static func message(marker: String, to recipient: String, extraHeaders: String = "", longLine: String? = nil) -> String {
+    static func message(marker: String, to recipient: String, extraHeaders: String = "", longLine: String? = nil)
+        -> String
+    {
         var body = "Hello from the interop test.\n.leading dot line\n.\n\nline with trailing spaces   \n"
         body += String(repeating: "y", count: 998) + "\n"
         if let longLine { body += longLine + "\n" }
@@ -205,10 +207,14 @@ extension InteropSuite {
             #expect(run.status == 77, "\(run.stderr)")
             let codes = ((try run.json()["violations"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
             #expect(
-                codes.contains { ["auth-over-plaintext", "plaintext-not-allowed", "starttls-unavailable"].contains($0) },
+                codes.contains {
+                    ["auth-over-plaintext", "plaintext-not-allowed", "starttls-unavailable"].contains($0)
+                },
                 "\(codes)")
         }
-        let firstCodes = ((try plaintext.json()["violations"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+        let firstCodes = ((try plaintext.json()["violations"] as? [[String: Any]]) ?? []).compactMap {
+            $0["code"] as? String
+        }
         #expect(firstCodes.contains("auth-over-plaintext") || firstCodes.contains("plaintext-not-allowed"))
 
         let password = try String(contentsOfFile: server.passwordFile, encoding: .utf8)

@@ -59,7 +59,8 @@ extension InteropSuite {
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config.path)
         let marker = Self.uniqueMarker()
         let recipient = "\(marker)@example.test"
-        let text = "From: alice@example.test\nTo: \(recipient)\nSubject: \(marker)\n\nkept\n.\nnot part of the message\n"
+        let text =
+            "From: alice@example.test\nTo: \(recipient)\nSubject: \(marker)\n\nkept\n.\nnot part of the message\n"
         let file = work.appendingPathComponent("m.eml")
         try text.write(to: file, atomically: true, encoding: .utf8)
         let run = try PosternBinary.run(["sendmail", "-C", config.path, recipient], stdinFile: file.path)

@@ -44,7 +44,9 @@ enum Spawn {
         var envList = envp + [nil]
         let spawned = argvList.withUnsafeMutableBufferPointer { argvPointer in
             envList.withUnsafeMutableBufferPointer { envPointer in
-                guard let argvBase = argvPointer.baseAddress, let envBase = envPointer.baseAddress else { return EINVAL }
+                guard let argvBase = argvPointer.baseAddress, let envBase = envPointer.baseAddress else {
+                    return EINVAL
+                }
                 return posix_spawn(&pid, path, &actions, nil, argvBase, envBase)
             }
         }

@@ -129,9 +129,10 @@ struct PureLogicTests {
         #expect(resolve(facts(.other(99), bits: 4096)).problem?.reason == .weak)
         // A strong second encryption subkey is enough; the weak one is never used.
         var mixed = facts(.rsa, bits: 1024)
-        mixed.subkeys.append(.init(
-            keyID: "E2", fingerprint: "E2", canSign: false, canEncrypt: true, revoked: false, expired: false,
-            disabled: false, invalid: false, hasSecret: false, expires: 0, algorithm: .rsa, bits: 3072))
+        mixed.subkeys.append(
+            .init(
+                keyID: "E2", fingerprint: "E2", canSign: false, canEncrypt: true, revoked: false, expired: false,
+                disabled: false, invalid: false, hasSecret: false, expires: 0, algorithm: .rsa, bits: 3072))
         #expect(resolve(mixed).key?.encryptionSubkeyIDs == ["E2"])
         // Signing: a weak signing subkey is `weak`, not "no signing key".
         var weakSigner = Self.facts("S")

@@ -22,7 +22,8 @@ import Testing
     static let addresses = [
         "alice@example.org", "ALICE@EXAMPLE.ORG", "bob@sub.example.org", "x@a.b.example.org", "a@b@example.org",
         "noat.example.org", "@example.org", "x@example.org.", "x@.example.org", "x@exämple.org", "", "x@Example.Org",
-        "carol@partner.example.test", "dave@example.invalid", "eve@org", "someone.with.a.long.name@mail.sub.example.org",
+        "carol@partner.example.test", "dave@example.invalid", "eve@org",
+        "someone.with.a.long.name@mail.sub.example.org",
         "a@", "x@X.A.B.EXAMPLE.ORG",
     ]
     static let servers: [String?] = [
@@ -35,7 +36,8 @@ import Testing
         mutating func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &rng)] }
         mutating func bool(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < probability }
         mutating func globs(_ pool: [String]) -> String {
-            "[" + (0..<Int.random(in: 1...3, using: &rng)).map { _ in "\"\(pick(pool))\"" }.joined(separator: ", ") + "]"
+            "[" + (0..<Int.random(in: 1...3, using: &rng)).map { _ in "\"\(pick(pool))\"" }.joined(separator: ", ")
+                + "]"
         }
 
         /// A policy with many rules, most conditioned on one field.
@@ -47,18 +49,23 @@ import Testing
                 let fields = bool(0.8) ? 1 : Int.random(in: 0...3, using: &rng)
                 let keys = ["server", "sender", "recipient", "recipient-not"].shuffled(using: &rng).prefix(fields)
                 for key in keys {
-                    when.append("\(key): \(globs(key == "server" ? FastResolveTests.serverPatterns : FastResolveTests.patterns))")
+                    when.append(
+                        "\(key): \(globs(key == "server" ? FastResolveTests.serverPatterns : FastResolveTests.patterns))"
+                    )
                 }
                 if !when.isEmpty { lines.append("    when: { \(when.joined(separator: ", ")) }") }
                 switch Int.random(in: 0..<6, using: &rng) {
                 case 0: lines.append("    message: { encrypt: \(pick(["required", "forbidden", "optional"])) }")
-                case 1: lines.append("    transport: { min-tls: \"1.3\", security: [\(pick(["starttls", "implicit-tls"]))] }")
+                case 1:
+                    lines.append(
+                        "    transport: { min-tls: \"1.3\", security: [\(pick(["starttls", "implicit-tls"]))] }")
                 case 2: lines.append("    envelope: { recipients: { deny: [\"*@example.invalid\"] } }")
                 case 3:
                     lines.append(
                         "    transport: { pins: [\"sha256//F265CNlFZNTCrI02k+L09vwK5BUnubP6O1Gr6MO2UZE=\"] }")
                 case 4: lines.append("    envelope: { senders: [\"*@example.org\", \"*@*.example.org\"] }")
-                default: lines.append("    message: { max-size: \(Int.random(in: 1...9, using: &rng))MiB, sign: required }")
+                default:
+                    lines.append("    message: { max-size: \(Int.random(in: 1...9, using: &rng))MiB, sign: required }")
                 }
             }
             return try document(lines.joined(separator: "\n") + "\n", file: "\(name).yaml")
@@ -101,7 +108,8 @@ import Testing
     /// never matches a host, so the index must not take a key hit for a match.
     @Test func addressPatternUnderServerNeverMatchesAHost() throws {
         let parsed = try document(
-            headerYAML + "rules:\n  - name: r\n    when: { sender: \"*@example.org\" }\n    message: { sign: required }\n")
+            headerYAML
+                + "rules:\n  - name: r\n    when: { sender: \"*@example.org\" }\n    message: { sign: required }\n")
         var condition = RuleCondition()
         condition.server = Located(GlobList([try Glob.compile("*@example.org").get()]), at: parsed.location)
         let rule = PolicyRule(

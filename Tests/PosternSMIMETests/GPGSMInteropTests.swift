@@ -49,7 +49,7 @@ final class GPGSMHome {
             do {
                 try gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
                 return
-            } catch where attempt < 5 {
+            } catch  where attempt < 5 {
                 attempt += 1
                 _ = try? TestPKI.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
             }

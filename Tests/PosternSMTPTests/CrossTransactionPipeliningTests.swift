@@ -100,7 +100,10 @@ struct CrossTransactionPipeliningTests {
             outcome.completedTransactions.map(\.reply.firstLineText) == [
                 "250 2.0.0 queued 0", "250 2.0.0 queued 1", "250 2.0.0 queued 2",
             ])
-        #expect(outcome.completedTransactions.map(\.acceptedRecipients) == [["r0@example.org"], ["r1@example.org"], ["r2@example.org"]])
+        #expect(
+            outcome.completedTransactions.map(\.acceptedRecipients) == [
+                ["r0@example.org"], ["r1@example.org"], ["r2@example.org"],
+            ])
         #expect(outcome.refusedTransactions.isEmpty)
     }
 
@@ -270,7 +273,9 @@ struct CrossTransactionPipeliningTests {
         #expect(outcome.error?.code == .driverMisuse)
     }
 
-    @Test("without PIPELINING, or with the option off: the next checkpoint only after the reply", arguments: [true, false])
+    @Test(
+        "without PIPELINING, or with the option off: the next checkpoint only after the reply",
+        arguments: [true, false])
     func notPipelined(serverOffers: Bool) throws {
         var session = try Self.session(
             count: 2, ehlo: serverOffers ? Self.ehlo : "250-mx.test\r\n250 8BITMIME\r\n", enabled: !serverOffers)

@@ -687,7 +687,9 @@ struct StateMachineRandomTests {
             for index in accepted { #expect(server.messageReplies[index]?.hasPrefix("2") == true) }
             for refusal in outcome.refusedTransactions {
                 #expect(!accepted.contains(refusal.index))
-                if refusal.error.step == .message { #expect(server.messageReplies[refusal.index]?.hasPrefix("2") == false) }
+                if refusal.error.step == .message {
+                    #expect(server.messageReplies[refusal.index]?.hasPrefix("2") == false)
+                }
             }
             let transcript = session.transcript.lines.joined(separator: "\n")
             #expect(!transcript.contains("canary"))

@@ -73,7 +73,8 @@ struct SealAndSubmitTests {
                     #expect(!headerSection(copy).lowercased().contains("bcc:"))
                 }
                 #expect(try fixture.decrypt(main, as: "bob") != nil)
-                #expect(try fixture.decrypt(main, as: "carol") == nil, "the main copy must not reveal the Bcc recipient")
+                #expect(
+                    try fixture.decrypt(main, as: "carol") == nil, "the main copy must not reveal the Bcc recipient")
                 let opened = try #require(try fixture.decrypt(bcc, as: "carol"))
                 #expect(opened.contains(SealSendFixture.canary))
                 #expect(try fixture.decrypt(bcc, as: "bob") == nil)
@@ -99,7 +100,8 @@ struct SealAndSubmitTests {
                     ["--status-fd", "2", "--verify", try fixture.write(signature), try fixture.write(content)])
                 #expect(verified.status == 0, "\(verified.stderrText)")
                 #expect(verified.stderrText.contains("[GNUPG:] GOODSIG"))
-                let tampered = Array(String(decoding: content, as: UTF8.self).replacingOccurrences(of: "usual", with: "other").utf8)
+                let tampered = Array(
+                    String(decoding: content, as: UTF8.self).replacingOccurrences(of: "usual", with: "other").utf8)
                 let bad = try fixture.keyring.gpg(
                     ["--status-fd", "2", "--verify", try fixture.write(signature), try fixture.write(tampered)])
                 #expect(bad.status != 0)
@@ -133,6 +135,8 @@ struct SealAndSubmitTests {
         let second = try #require(text.range(of: "\r\n" + delimiter, range: first.upperBound..<text.endIndex))
         let begin = try #require(text.range(of: "-----BEGIN PGP SIGNATURE-----"))
         let end = try #require(text.range(of: "-----END PGP SIGNATURE-----"))
-        return (Array(text[first.upperBound..<second.lowerBound].utf8), Array(text[begin.lowerBound..<end.upperBound].utf8))
+        return (
+            Array(text[first.upperBound..<second.lowerBound].utf8), Array(text[begin.lowerBound..<end.upperBound].utf8)
+        )
     }
 }

@@ -52,7 +52,8 @@ final class SealSendFixture {
         for name in Self.people {
             let identity = try smime.issue(name, issuer: ca, sanEmails: [Self.address(name)])
             identities[name] = identity
-            try FileManager.default.copyItem(atPath: identity.certificatePath, toPath: "\(certificateDirectory)/\(name).pem")
+            try FileManager.default.copyItem(
+                atPath: identity.certificatePath, toPath: "\(certificateDirectory)/\(name).pem")
         }
     }
 
@@ -86,7 +87,8 @@ final class SealSendFixture {
         let request = SealAndSubmitRequest(
             connection: connection,
             credentials: SMTPCredentials(username: "alice", proof: .password(PosternSMTP.Secret(Self.password))),
-            policy: CompiledPolicy(layers: layers), messages: [SealableMessage(original: bytes, unprotected: unprotected)],
+            policy: CompiledPolicy(layers: layers),
+            messages: [SealableMessage(original: bytes, unprotected: unprotected)],
             sign: sign, encrypt: encrypt, keys: keys)
         var logger = Logger(label: "sealsend-test")
         logger.logLevel = .critical
@@ -104,7 +106,10 @@ final class SealSendFixture {
         let identity = try #require(identities[name])
         let result = try SMIMETestPKI.run(
             "/usr/bin/openssl",
-            ["cms", "-decrypt", "-in", try write(message), "-recip", identity.certificatePath, "-inkey", identity.keyPath])
+            [
+                "cms", "-decrypt", "-in", try write(message), "-recip", identity.certificatePath, "-inkey",
+                identity.keyPath,
+            ])
         return result.status == 0 ? String(decoding: result.stdout, as: UTF8.self) : nil
     }
 }
@@ -128,6 +133,8 @@ extension SMTPServerRecording {
     }
     /// The RCPT TO lines, in order.
     var rcptLines: [String] {
-        commandLines.map { $0.hasPrefix("[tls] ") ? String($0.dropFirst(6)) : $0 }.filter { $0.uppercased().hasPrefix("RCPT") }
+        commandLines.map { $0.hasPrefix("[tls] ") ? String($0.dropFirst(6)) : $0 }.filter {
+            $0.uppercased().hasPrefix("RCPT")
+        }
     }
 }

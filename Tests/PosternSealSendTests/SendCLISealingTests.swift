@@ -8,7 +8,8 @@ struct SendCLISealingTests {
     static func executable() throws -> String {
         var candidates: [String] = []
         if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("postern").path)
+            candidates.append(
+                URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("postern").path)
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -21,7 +22,8 @@ struct SendCLISealingTests {
         _ extra: [String], message: [UInt8], fixture: SealSendFixture, server: ScriptedSMTPServer
     ) throws -> SMIMETestPKI.ToolResult {
         let caFile = fixture.smime.path("both-cas.pem")
-        let both = try Data(contentsOf: URL(fileURLWithPath: fixture.tls.caFilePath))
+        let both =
+            try Data(contentsOf: URL(fileURLWithPath: fixture.tls.caFilePath))
             + Data(contentsOf: URL(fileURLWithPath: fixture.ca.certificatePath))
         try both.write(to: URL(fileURLWithPath: caFile))
         let alice = try #require(fixture.identities["alice"])

@@ -11,7 +11,8 @@ struct SendmailSealingTests {
             try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: fixture.tls.valid)) {
                 server in
                 let caFile = fixture.smime.path("sendmail-cas.pem")
-                let both = try Data(contentsOf: URL(fileURLWithPath: fixture.tls.caFilePath))
+                let both =
+                    try Data(contentsOf: URL(fileURLWithPath: fixture.tls.caFilePath))
                     + Data(contentsOf: URL(fileURLWithPath: fixture.ca.certificatePath))
                 try both.write(to: URL(fileURLWithPath: caFile))
                 let policy = fixture.smime.path("encrypt-external.yaml")
@@ -35,7 +36,9 @@ struct SendmailSealingTests {
                 let result = try SMIMETestPKI.run(
                     try SendCLISealingTests.executable(), ["sendmail", "-i", "bob@example.test"],
                     stdin: Data(SealSendFixture.letter(to: "bob@example.test")),
-                    environment: ["POSTERN_CONFIG": config, "POSTERN_POLICY": "", "SEALSEND_PW": SealSendFixture.password])
+                    environment: [
+                        "POSTERN_CONFIG": config, "POSTERN_POLICY": "", "SEALSEND_PW": SealSendFixture.password,
+                    ])
                 #expect(result.status == 0, "\(result.stderr)")
                 let recording = server.recording
                 #expect(!recording.sawCanary)

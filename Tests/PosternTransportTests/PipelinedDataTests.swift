@@ -17,7 +17,8 @@ struct PipelinedDataTests {
     }
 
     static func sent(_ actions: [SMTPClientAction]) -> String {
-        actions.compactMap { if case .send(let bytes) = $0 { String(decoding: bytes, as: UTF8.self) } else { nil } }.joined()
+        actions.compactMap { if case .send(let bytes) = $0 { String(decoding: bytes, as: UTF8.self) } else { nil } }
+            .joined()
     }
 
     @Test("one recipient: MAIL, RCPT and DATA in one write; 354 starts the body")

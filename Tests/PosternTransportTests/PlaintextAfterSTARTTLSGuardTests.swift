@@ -26,7 +26,9 @@ struct PlaintextAfterSTARTTLSGuardTests {
         let record = ByteBuffer(bytes: [contentType, 3, 3, 0, 1, 0])
         try channel.writeInbound(record)
         #expect(try channel.readInbound(as: ByteBuffer.self) == record)
-        #expect(throws: (any Error).self) { try channel.pipeline.syncOperations.handler(type: PlaintextAfterSTARTTLSGuard.self) }
+        #expect(throws: (any Error).self) {
+            try channel.pipeline.syncOperations.handler(type: PlaintextAfterSTARTTLSGuard.self)
+        }
         // Later bytes, whatever they are, are TLS's business.
         try channel.writeInbound(ByteBuffer(string: "x"))
         #expect(try channel.readInbound(as: ByteBuffer.self) == ByteBuffer(string: "x"))

@@ -17,7 +17,9 @@ struct MailServer: Sendable {
         var values: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { values[String(parts[0])] = String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: "'\"")) }
+            if parts.count == 2 {
+                values[String(parts[0])] = String(parts[1]).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            }
         }
         return MailServer(directory: directory, values: values)
     }
@@ -28,14 +30,16 @@ struct MailServer: Sendable {
         get throws {
             let password = try String(contentsOfFile: try #require(values["PASSWORD_FILE"]), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            return SMTPCredentials(username: try #require(values["USER"]), proof: .password(PosternSMTP.Secret(password)))
+            return SMTPCredentials(
+                username: try #require(values["USER"]), proof: .password(PosternSMTP.Secret(password)))
         }
     }
 
     func connection(_ portKey: String, security: SecurityMode) throws -> ConnectionSettings {
         let port = try port(portKey)
         return ConnectionSettings(
-            server: ServerEndpoint(host: "mail.test", port: port), connect: ServerEndpoint(host: "127.0.0.1", port: port),
+            server: ServerEndpoint(host: "mail.test", port: port),
+            connect: ServerEndpoint(host: "127.0.0.1", port: port),
             security: security, caFile: values["CA_FILE"], usesSystemTrustStore: false)
     }
 
@@ -58,8 +62,10 @@ struct MailServer: Sendable {
 @Suite("Against a real Postfix + Dovecot (POSTERN_MAILSERVER_DIR)", .enabled(if: MailServer.configured != nil))
 struct PostfixInteropTests {
     static func message(_ marker: String, to recipient: String) -> SubmissionMessage {
-        let text = "From: alice@example.test\r\nTo: \(recipient)\r\nSubject: \(marker)\r\n\r\n.dot line\r\n\(marker)\r\n"
-        return SubmissionMessage(content: .bytes(Array(text.utf8)), sender: "alice@example.test", recipients: [recipient])
+        let text =
+            "From: alice@example.test\r\nTo: \(recipient)\r\nSubject: \(marker)\r\n\r\n.dot line\r\n\(marker)\r\n"
+        return SubmissionMessage(
+            content: .bytes(Array(text.utf8)), sender: "alice@example.test", recipients: [recipient])
     }
 
     @Test(

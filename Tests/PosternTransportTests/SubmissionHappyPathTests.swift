@@ -71,18 +71,23 @@ struct SubmissionHappyPathTests {
                     Harness.message(to: ["bob@example.org", "carol@example.org"], bcc: ["dave@example.org"]),
                     Harness.message(to: ["erin@example.org"]),
                 ]
-                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: .implicitTLS, messages: messages)
+                let report = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(nil), security: .implicitTLS, messages: messages)
                 let recording = server.recording
                 #expect(report.exitCode == .ok, "\(report)")
                 #expect(recording.connections == 1)
                 #expect(recording.messages.count == 3)
                 let rcpts = recording.commandLines.filter { $0.contains("RCPT TO") }
-                #expect(rcpts == [
-                    "[tls] RCPT TO:<bob@example.org>", "[tls] RCPT TO:<carol@example.org>",
-                    "[tls] RCPT TO:<dave@example.org>", "[tls] RCPT TO:<erin@example.org>",
-                ])
+                #expect(
+                    rcpts == [
+                        "[tls] RCPT TO:<bob@example.org>", "[tls] RCPT TO:<carol@example.org>",
+                        "[tls] RCPT TO:<dave@example.org>", "[tls] RCPT TO:<erin@example.org>",
+                    ])
                 #expect(recording.verbs.filter { $0 == "MAIL" }.count == 3)
-                #expect(report.smtp?.accepted == ["bob@example.org", "carol@example.org", "dave@example.org", "erin@example.org"])
+                #expect(
+                    report.smtp?.accepted == [
+                        "bob@example.org", "carol@example.org", "dave@example.org", "erin@example.org",
+                    ])
             }
         }
     }
@@ -115,13 +120,17 @@ struct SubmissionHappyPathTests {
         try Data(Harness.messageBytes).write(to: URL(fileURLWithPath: path))
         try await withTestPKI { pki in
             try await withScriptedSMTPServer(Harness.implicitScript(pki.valid)) { server in
-                let file = SubmissionMessage(content: .file(path), sender: "alice@example.org", recipients: ["bob@example.org"])
-                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: nil, messages: [file])
+                let file = SubmissionMessage(
+                    content: .file(path), sender: "alice@example.org", recipients: ["bob@example.org"])
+                let report = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(nil), security: nil, messages: [file])
                 #expect(report.exitCode == .ok, "\(report)")
                 #expect(server.recording.messages == [Harness.stuffedMessageBytes])
 
-                let missing = SubmissionMessage(content: .file(path + ".missing"), sender: "a@example.org", recipients: ["b@example.org"])
-                let denied = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: nil, messages: [missing])
+                let missing = SubmissionMessage(
+                    content: .file(path + ".missing"), sender: "a@example.org", recipients: ["b@example.org"])
+                let denied = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(nil), security: nil, messages: [missing])
                 #expect(denied.exitCode == .noInput)
                 #expect(server.recording.connections == 1)
             }

@@ -59,7 +59,8 @@ struct SubmissionViolationTests {
     static let startTLSCases: [StartTLSCase] = [
         StartTLSCase(name: "STARTTLS stripped from EHLO", expected: "starttls-unavailable") { $0.stripSTARTTLS = true },
         StartTLSCase(name: "STARTTLS refused with 454", expected: "starttls-unavailable") {
-            $0.replies[PosternTestSupport.SMTPStep.startTLS] = .reply("454 4.7.0 TLS not available due to local problem")
+            $0.replies[PosternTestSupport.SMTPStep.startTLS] = .reply(
+                "454 4.7.0 TLS not available due to local problem")
         },
         StartTLSCase(name: "STARTTLS refused with 502", expected: "starttls-unavailable") {
             $0.replies[PosternTestSupport.SMTPStep.startTLS] = .reply("502 5.5.1 Not implemented")
@@ -100,7 +101,8 @@ struct SubmissionViolationTests {
         }
     }
 
-    @Test("certificates and TLS versions below the policy fail with their own code", arguments: CertificateCase.allCases)
+    @Test(
+        "certificates and TLS versions below the policy fail with their own code", arguments: CertificateCase.allCases)
     func badCertificates(_ testCase: CertificateCase) async throws {
         try await withTestPKI { pki in
             try await withScriptedSMTPServer(testCase.script(pki)) { server in
@@ -143,13 +145,16 @@ struct SubmissionViolationTests {
                 #expect(server.recording.connections == 0)
 
                 // Baseline, STARTTLS: the server does not offer it; nothing secret goes out.
-                let starttls = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: .starttls)
+                let starttls = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(nil), security: .starttls)
                 #expect(starttls.exitCode == .noPerm)
                 #expect(starttls.violationCodes == ["starttls-unavailable"])
 
                 // A policy that allows plaintext but refuses AUTH over it.
-                let yaml = "postern-policy: 1\nname: lan\ntransport:\n  security: [plaintext]\n  auth:\n    over-plaintext: refuse\n"
-                let refused = await Harness.send(server, pki: pki, policy: try Harness.policy(yaml), security: .plaintext)
+                let yaml =
+                    "postern-policy: 1\nname: lan\ntransport:\n  security: [plaintext]\n  auth:\n    over-plaintext: refuse\n"
+                let refused = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(yaml), security: .plaintext)
                 #expect(refused.exitCode == .noPerm, "\(refused)")
                 #expect(refused.violationCodes == ["auth-over-plaintext"])
                 #expect(refused.violations.first?.rule == "lan")
@@ -166,9 +171,18 @@ struct SubmissionViolationTests {
     @Test(
         "decisions before connecting open no connection",
         arguments: [
-            ("postern-policy: 1\nname: implicit-only\ntransport:\n  security: [implicit-tls]\n", SecurityMode.starttls, "implicit-tls-required"),
-            ("postern-policy: 1\nname: pinned-starttls\ntransport:\n  security: [starttls]\n  starttls:\n    require-pin: true\n", .starttls, "pin-required"),
-            ("postern-policy: 1\nname: senders\nenvelope:\n  senders: [\"*@example.net\"]\n", .implicitTLS, "sender-not-allowed"),
+            (
+                "postern-policy: 1\nname: implicit-only\ntransport:\n  security: [implicit-tls]\n",
+                SecurityMode.starttls, "implicit-tls-required"
+            ),
+            (
+                "postern-policy: 1\nname: pinned-starttls\ntransport:\n  security: [starttls]\n  starttls:\n    require-pin: true\n",
+                .starttls, "pin-required"
+            ),
+            (
+                "postern-policy: 1\nname: senders\nenvelope:\n  senders: [\"*@example.net\"]\n", .implicitTLS,
+                "sender-not-allowed"
+            ),
             ("postern-policy: 1\nname: small\nmessage:\n  max-size: 100B\n", .implicitTLS, "message-too-large"),
             ("postern-policy: 1\nname: encrypt\nmessage:\n  encrypt: required\n", .implicitTLS, "encryption-required"),
         ] as [(String, SecurityMode, String)])
@@ -196,8 +210,11 @@ struct SubmissionViolationTests {
                     transport: { pins: ["\(try pki.otherKey.pin)"] }
                 """
             try await withScriptedSMTPServer(Harness.implicitScript(pki.valid)) { server in
-                let messages = [Harness.message(sender: "alice@example.org"), Harness.message(sender: "board@example.org")]
-                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(yaml), security: nil, messages: messages)
+                let messages = [
+                    Harness.message(sender: "alice@example.org"), Harness.message(sender: "board@example.org"),
+                ]
+                let report = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(yaml), security: nil, messages: messages)
                 #expect(report.exitCode == .noPerm, "\(report)")
                 #expect(report.violationCodes == ["pin-mismatch"])
                 #expect(report.violations.first?.rule == "board-pinned")
@@ -229,7 +246,8 @@ struct SubmissionViolationTests {
     func implicitTLSToPlaintextPort() async throws {
         try await withTestPKI { pki in
             try await withScriptedSMTPServer(SMTPServerScript(security: .plaintext)) { server in
-                let report = await Harness.send(server, pki: pki, policy: try Harness.policy(nil), security: .implicitTLS)
+                let report = await Harness.send(
+                    server, pki: pki, policy: try Harness.policy(nil), security: .implicitTLS)
                 #expect(report.exitCode == .noPerm, "\(report)")
                 #expect(report.violationCodes == ["tls-handshake-failed"])
                 #expect(report.violations.first?.message.contains("plaintext") == true)

@@ -35,7 +35,8 @@ enum Harness {
             + "\(canary)\r\n..leading dot\r\n...two dots\r\n..\r\nlast line\r\n").utf8)
 
     static func message(
-        _ bytes: [UInt8] = messageBytes, sender: String = "alice@example.org", to recipients: [String] = ["bob@example.org"],
+        _ bytes: [UInt8] = messageBytes, sender: String = "alice@example.org",
+        to recipients: [String] = ["bob@example.org"],
         bcc: [String] = []
     ) -> SubmissionMessage {
         SubmissionMessage(content: .bytes(bytes), sender: sender, recipients: recipients, bccRecipients: bcc)

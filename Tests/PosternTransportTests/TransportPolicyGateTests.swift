@@ -10,7 +10,8 @@ import Testing
 struct TransportPolicyGateTests {
     static func gate(_ yaml: String?, authenticates: Bool = true) throws -> TransportPolicyGate {
         TransportPolicyGate(
-            policy: try Harness.policy(yaml), context: SendContext(sender: "alice@example.org", recipients: ["bob@example.org"], server: "mail.test"),
+            policy: try Harness.policy(yaml),
+            context: SendContext(sender: "alice@example.org", recipients: ["bob@example.org"], server: "mail.test"),
             authenticates: authenticates)
     }
 
@@ -20,11 +21,18 @@ struct TransportPolicyGateTests {
             (nil, nil, SecurityMode.implicitTLS, nil),
             (nil, .starttls, .starttls, nil),
             (nil, .plaintext, nil, "plaintext-not-allowed"),
-            ("postern-policy: 1\nname: p\ntransport:\n  security: [implicit-tls]\n", .starttls, nil, "implicit-tls-required"),
+            (
+                "postern-policy: 1\nname: p\ntransport:\n  security: [implicit-tls]\n", .starttls, nil,
+                "implicit-tls-required"
+            ),
             ("postern-policy: 1\nname: p\ntransport:\n  security: [starttls, implicit-tls]\n", nil, .starttls, nil),
-            ("postern-policy: 1\nname: p\ntransport:\n  starttls:\n    require-pin: true\n", .starttls, nil, "pin-required"),
+            (
+                "postern-policy: 1\nname: p\ntransport:\n  starttls:\n    require-pin: true\n", .starttls, nil,
+                "pin-required"
+            ),
         ] as [(String?, SecurityMode?, SecurityMode?, String?)])
-    func connectionMode(_ yaml: String?, _ requested: SecurityMode?, _ expected: SecurityMode?, _ code: String?) throws {
+    func connectionMode(_ yaml: String?, _ requested: SecurityMode?, _ expected: SecurityMode?, _ code: String?) throws
+    {
         var gate = try Self.gate(yaml)
         let (mode, violations) = gate.connectionMode(requested: requested)
         #expect(mode == expected)
@@ -59,17 +67,21 @@ struct TransportPolicyGateTests {
         var gate = try Self.gate("postern-policy: 1\nname: lan\ntransport:\n  security: [plaintext]\n")
         _ = gate.connectionMode(requested: .plaintext)
         let reply = SMTPReply(code: 250, lines: [Array("mail.test".utf8), Array("AUTH CRAM-MD5".utf8)])
-        let facts = SMTPEHLOFacts(capabilities: SMTPCapabilities(ehloReply: reply), tlsActive: false, upgradedWithSTARTTLS: false)
+        let facts = SMTPEHLOFacts(
+            capabilities: SMTPCapabilities(ehloReply: reply), tlsActive: false, upgradedWithSTARTTLS: false)
         #expect(gate.ehloViolations(facts).map(\.code) == [.authOverPlaintext])
-        let anonymous = try Self.gate("postern-policy: 1\nname: lan\ntransport:\n  security: [plaintext]\n", authenticates: false)
+        let anonymous = try Self.gate(
+            "postern-policy: 1\nname: lan\ntransport:\n  security: [plaintext]\n", authenticates: false)
         #expect(anonymous.ehloViolations(facts).isEmpty)
     }
 
     @Test("AUTH with a mechanism outside the policy's list is refused, naming the rule")
     func authMechanism() throws {
-        var gate = try Self.gate("postern-policy: 1\nname: scram-only\ntransport:\n  auth:\n    mechanisms: [SCRAM-SHA-256]\n")
+        var gate = try Self.gate(
+            "postern-policy: 1\nname: scram-only\ntransport:\n  auth:\n    mechanisms: [SCRAM-SHA-256]\n")
         _ = gate.connectionMode(requested: nil)
-        let denied = gate.authViolations(SMTPAuthFacts(mechanism: "PLAIN", offeredMechanisms: ["PLAIN"], tlsActive: true))
+        let denied = gate.authViolations(
+            SMTPAuthFacts(mechanism: "PLAIN", offeredMechanisms: ["PLAIN"], tlsActive: true))
         #expect(denied.map(\.code) == [.authMechanismNotAllowed])
         #expect(denied.first?.rule == "scram-only")
         let allowed = gate.authViolations(
@@ -95,14 +107,18 @@ struct TransportPolicyGateTests {
                 when: { recipient-not: ["*@example.org"] }
                 message: { sign: required }
             """)
-        let ok = try SubmissionJob(sender: "alice@example.org", recipients: ["bob@example.org"], body: MessageBody(bytes: Array("x\r\n".utf8)))
+        let ok = try SubmissionJob(
+            sender: "alice@example.org", recipients: ["bob@example.org"], body: MessageBody(bytes: Array("x\r\n".utf8)))
         #expect(gate.envelopeViolations(ok).isEmpty)
-        let external = try SubmissionJob(sender: "alice@example.org", recipients: ["x@partner.example"], body: MessageBody(bytes: [65]))
+        let external = try SubmissionJob(
+            sender: "alice@example.org", recipients: ["x@partner.example"], body: MessageBody(bytes: [65]))
         #expect(gate.envelopeViolations(external).map(\.code) == [.signingRequired])
         var signed = external
         signed.protection = ProtectionFacts(signed: .smime, signingKeyAvailable: true)
         #expect(gate.envelopeViolations(signed).isEmpty)
-        let denied = try SubmissionJob(sender: "mallory@example.net", recipients: ["eve@evil.example"], body: MessageBody(bytes: [UInt8](repeating: 65, count: 2048)))
+        let denied = try SubmissionJob(
+            sender: "mallory@example.net", recipients: ["eve@evil.example"],
+            body: MessageBody(bytes: [UInt8](repeating: 65, count: 2048)))
         let codes = Set(gate.envelopeViolations(denied).map(\.code))
         #expect(codes.isSuperset(of: [.senderNotAllowed, .recipientNotAllowed, .messageTooLarge]))
     }

@@ -19,7 +19,9 @@ func fail(_ message: String) -> Never {
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
-guard let portsEnv = arguments.first else { fail("usage: TransportBenchmark PORTS_ENV [--count N] [--size BYTES] [--starttls] [--system-trust]") }
+guard let portsEnv = arguments.first else {
+    fail("usage: TransportBenchmark PORTS_ENV [--count N] [--size BYTES] [--starttls] [--system-trust]")
+}
 arguments.removeFirst()
 var count = 200
 var size = 2048
@@ -44,7 +46,8 @@ for line in text.split(separator: "\n") {
     if parts.count == 2 { env[String(parts[0])] = String(parts[1]) }
 }
 guard let user = env["USER"], let passwordFile = env["PASSWORD_FILE"],
-    let password = try? String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+    let password = try? String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(
+        in: .whitespacesAndNewlines),
     let port = Int(env[startTLS ? "STARTTLS_PORT" : "IMPLICIT_PORT"] ?? "")
 else { fail("\(portsEnv) lacks USER, PASSWORD_FILE or the port") }
 
@@ -66,7 +69,12 @@ let start = clock.now
 let report = await MailSubmitter().send(request, logger: Logger(label: "bench"))
 let elapsed = clock.now - start
 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-guard report.exitCode == .ok else { fail("send failed: exit \(report.exitCode.rawValue) \(report.error ?? "") \(report.violations)") }
+guard report.exitCode == .ok else {
+    fail("send failed: exit \(report.exitCode.rawValue) \(report.error ?? "") \(report.violations)")
+}
 if count > 1 {
-    print(String(format: "%d messages in %.3f s: %.1f messages/s (auth %@)", count, seconds, Double(count) / seconds, report.transport?.auth ?? "-"))
+    print(
+        String(
+            format: "%d messages in %.3f s: %.1f messages/s (auth %@)", count, seconds, Double(count) / seconds,
+            report.transport?.auth ?? "-"))
 }

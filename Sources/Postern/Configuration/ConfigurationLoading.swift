@@ -1,11 +1,11 @@
 import PosternPolicy
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension PosternConfiguration {
@@ -49,7 +49,9 @@ extension PosternConfiguration {
             let message = "no configuration found; tried: \(candidates.joined(separator: ", "))"
             throw ConfigurationError(
                 code: .notFound,
-                diagnostics: [PolicyDiagnostic(file: candidates.first ?? systemPath, line: 1, column: 1, message: message)])
+                diagnostics: [
+                    PolicyDiagnostic(file: candidates.first ?? systemPath, line: 1, column: 1, message: message)
+                ])
         }
         return try load(contentsOf: found)
     }
@@ -69,7 +71,9 @@ extension PosternConfiguration {
     /// Validates configuration bytes. `file` names them in diagnostics and is the base of
     /// relative paths; `permissions` are the file's mode bits when known (`nil` skips the
     /// permission check, for text that came from no file).
-    public static func parse(_ bytes: [UInt8], file: String, permissions: UInt32? = nil) throws(ConfigurationError) -> PosternConfiguration {
+    public static func parse(_ bytes: [UInt8], file: String, permissions: UInt32? = nil) throws(ConfigurationError)
+        -> PosternConfiguration
+    {
         var parser = ConfigurationParser(file: file)
         return try parser.parse(bytes, permissions: permissions).get()
     }
@@ -81,10 +85,13 @@ extension PosternConfiguration {
 
     private static func readFile(_ path: String) throws(ConfigurationError) -> ([UInt8], UInt32) {
         func failure(_ message: String) -> ConfigurationError {
-            ConfigurationError(code: .unreadable, diagnostics: [PolicyDiagnostic(file: path, line: 1, column: 1, message: message)])
+            ConfigurationError(
+                code: .unreadable, diagnostics: [PolicyDiagnostic(file: path, line: 1, column: 1, message: message)])
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("cannot open the configuration file: \(String(cString: strerror(errno)))") }
+        guard descriptor >= 0 else {
+            throw failure("cannot open the configuration file: \(String(cString: strerror(errno)))")
+        }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else {

@@ -28,7 +28,9 @@ struct ConfigurationParser {
     /// `password.command` in a file others can write be refused.
     mutating func parse(_ bytes: [UInt8], permissions: UInt32?) -> Result<PosternConfiguration, ConfigurationError> {
         guard bytes.count <= Self.maximumBytes else {
-            return failure(at: nil, "the file is \(bytes.count) bytes; a configuration file may be at most \(Self.maximumBytes) bytes")
+            return failure(
+                at: nil,
+                "the file is \(bytes.count) bytes; a configuration file may be at most \(Self.maximumBytes) bytes")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return failure(at: nil, "the file is not valid UTF-8")
@@ -37,7 +39,8 @@ struct ConfigurationParser {
             return failure(at: nil, "the file is empty; expected a mapping starting with 'postern-config: 1'")
         }
         if let problem = YAMLStructureCheck.firstProblem(in: text) {
-            diagnostics.append(PolicyDiagnostic(file: file, line: problem.line, column: problem.column, message: problem.message))
+            diagnostics.append(
+                PolicyDiagnostic(file: file, line: problem.line, column: problem.column, message: problem.message))
             return .failure(ConfigurationError(code: .invalid, diagnostics: diagnostics))
         }
         let parser: Parser
@@ -62,8 +65,11 @@ struct ConfigurationParser {
         return .success(configuration)
     }
 
-    private mutating func failure(at node: Node?, _ message: String) -> Result<PosternConfiguration, ConfigurationError> {
-        if let node { error(node, message) } else {
+    private mutating func failure(at node: Node?, _ message: String) -> Result<PosternConfiguration, ConfigurationError>
+    {
+        if let node {
+            error(node, message)
+        } else {
             diagnostics.append(PolicyDiagnostic(file: file, line: 1, column: 1, message: message))
         }
         return .failure(ConfigurationError(code: .invalid, diagnostics: diagnostics))
@@ -73,7 +79,9 @@ struct ConfigurationParser {
 
     private mutating func validate(_ root: Node, permissions: UInt32?) -> PosternConfiguration {
         var configuration = PosternConfiguration(file: file)
-        guard let pairs = mapping(root, in: "the configuration", allowed: Self.topLevelKeys) else { return configuration }
+        guard let pairs = mapping(root, in: "the configuration", allowed: Self.topLevelKeys) else {
+            return configuration
+        }
         var version: Node?
         var userNode: Node?
         var user: String?
@@ -101,7 +109,9 @@ struct ConfigurationParser {
                 }
             case "helo":
                 if let text = string(value, "helo") {
-                    if text.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } ?? false }) {
+                    if text.contains(where: {
+                        $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } ?? false
+                    }) {
                         error(value, "helo must be a name without spaces or control characters")
                     } else {
                         configuration.helo = text
@@ -136,7 +146,11 @@ struct ConfigurationParser {
                 }
             case "from":
                 if let text = string(value, "from") {
-                    if containsLineBreakOrNUL(text) { error(value, "from must be free of CR, LF and NUL") } else { configuration.from = text }
+                    if containsLineBreakOrNUL(text) {
+                        error(value, "from must be free of CR, LF and NUL")
+                    } else {
+                        configuration.from = text
+                    }
                 }
             case "smime":
                 configuration.smime = smime(value, keyNode: keyNode)
@@ -144,7 +158,11 @@ struct ConfigurationParser {
                 configuration.gnupgHome = path(value, "gnupg-home")
             case "pgp-signer":
                 if let text = string(value, "pgp-signer") {
-                    if containsLineBreakOrNUL(text) { error(value, "pgp-signer must be free of CR, LF and NUL") } else { configuration.pgpSigner = text }
+                    if containsLineBreakOrNUL(text) {
+                        error(value, "pgp-signer must be free of CR, LF and NUL")
+                    } else {
+                        configuration.pgpSigner = text
+                    }
                 }
             case "sign":
                 configuration.sign = format(value, "sign")
@@ -158,9 +176,9 @@ struct ConfigurationParser {
             error(root, "missing required key 'postern-config' (write 'postern-config: 1')")
         }
         switch (userNode, passwordNode) {
-        case let (node?, nil):
+        case (let node?, nil):
             error(node, "'user' needs a 'password' source (env, file or command)")
-        case let (nil, node?):
+        case (nil, let node?):
             error(node, "'password' needs a 'user'")
         default:
             if let user, let password {
@@ -230,7 +248,9 @@ struct ConfigurationParser {
 
     private mutating func error(_ node: Node, _ message: String) {
         diagnostics.append(
-            PolicyDiagnostic(file: file, line: max(1, node.mark?.line ?? 1), column: max(1, node.mark?.column ?? 1), message: message))
+            PolicyDiagnostic(
+                file: file, line: max(1, node.mark?.line ?? 1), column: max(1, node.mark?.column ?? 1), message: message
+            ))
     }
 
     private static func kind(of node: Node) -> String {
@@ -238,7 +258,7 @@ struct ConfigurationParser {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
-        case let .scalar(scalar): return isNull(scalar) ? "nothing (null)" : "'\(scalar.string)'"
+        case .scalar(let scalar): return isNull(scalar) ? "nothing (null)" : "'\(scalar.string)'"
         }
     }
 
@@ -248,23 +268,27 @@ struct ConfigurationParser {
 
     /// Refuses anchors before descending: an alias shares its anchor's node, so
     /// stopping at every anchored node keeps the walk linear in the file size.
-    private mutating func mapping(_ node: Node, in context: String, allowed: [String]) -> [(key: String, keyNode: Node, value: Node)]? {
+    private mutating func mapping(_ node: Node, in context: String, allowed: [String]) -> [(
+        key: String, keyNode: Node, value: Node
+    )]? {
         if node.anchor != nil {
             error(node, "YAML anchors and aliases are not allowed in configuration files")
             return nil
         }
-        guard case let .mapping(mapping) = node else {
+        guard case .mapping(let mapping) = node else {
             error(node, "\(context) must be a mapping, found \(Self.kind(of: node))")
             return nil
         }
         var pairs: [(key: String, keyNode: Node, value: Node)] = []
         for (keyNode, value) in mapping {
-            guard case let .scalar(scalar) = keyNode, keyNode.anchor == nil else {
+            guard case .scalar(let scalar) = keyNode, keyNode.anchor == nil else {
                 error(keyNode, "keys in \(context) must be plain strings")
                 continue
             }
             guard allowed.contains(scalar.string) else {
-                error(keyNode, "unknown key '\(scalar.string)' in \(context); expected one of: \(allowed.joined(separator: ", "))")
+                error(
+                    keyNode,
+                    "unknown key '\(scalar.string)' in \(context); expected one of: \(allowed.joined(separator: ", "))")
                 continue
             }
             if value.anchor != nil {
@@ -281,7 +305,7 @@ struct ConfigurationParser {
             error(node, "YAML anchors and aliases are not allowed in configuration files")
             return nil
         }
-        guard case let .scalar(scalar) = node, !Self.isNull(scalar) else {
+        guard case .scalar(let scalar) = node, !Self.isNull(scalar) else {
             error(node, "\(what) must be a string, found \(Self.kind(of: node))")
             return nil
         }
@@ -289,7 +313,7 @@ struct ConfigurationParser {
     }
 
     private mutating func integer(_ node: Node, _ what: String) -> Int? {
-        guard case let .scalar(scalar) = node, scalar.style == .plain, scalar.string.count <= 9,
+        guard case .scalar(let scalar) = node, scalar.style == .plain, scalar.string.count <= 9,
             scalar.string.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(scalar.string)
         else {
             error(node, "\(what) must be an integer, found \(Self.kind(of: node))")
@@ -299,7 +323,7 @@ struct ConfigurationParser {
     }
 
     private mutating func seconds(_ node: Node, _ what: String) -> Double? {
-        guard case let .scalar(scalar) = node, scalar.style == .plain, scalar.string.count <= 12,
+        guard case .scalar(let scalar) = node, scalar.style == .plain, scalar.string.count <= 12,
             scalar.string.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
             let value = Double(scalar.string), value > 0, value.isFinite
         else {
@@ -319,7 +343,7 @@ struct ConfigurationParser {
     }
 
     private mutating func stringList(_ node: Node, _ what: String) -> [(String, Node)]? {
-        guard case let .sequence(sequence) = node, node.anchor == nil else {
+        guard case .sequence(let sequence) = node, node.anchor == nil else {
             error(node, "\(what) must be a list, found \(Self.kind(of: node))")
             return nil
         }
@@ -376,11 +400,11 @@ struct ConfigurationParser {
             PolicyDiagnostic(file: file, line: max(1, mark.line), column: max(1, mark.column), message: message)
         }
         switch error {
-        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-            let .composer(context, problem, mark, _):
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let detail = context.map { "\($0.text) " } ?? ""
             return at(mark, "not valid YAML: \(detail)\(problem)")
-        case let .duplicatedKeysInMapping(duplicates, context):
+        case .duplicatedKeysInMapping(let duplicates, let context):
             return at(context.mark, "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in mapping")
         default:
             return PolicyDiagnostic(file: file, line: 1, column: 1, message: "not valid YAML")

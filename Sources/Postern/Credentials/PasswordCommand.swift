@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs a password command and captures its output, bounded in time and size.
@@ -15,7 +15,9 @@ import Darwin
 /// inherit its write end and keep it open; and the output goes straight into a buffer
 /// this module zeroes.
 enum PasswordCommand {
-    static func run(_ command: String, environment: [String: String], timeout: Duration) throws(CredentialError) -> Secret {
+    static func run(_ command: String, environment: [String: String], timeout: Duration) throws(CredentialError)
+        -> Secret
+    {
         var ends: [Int32] = [-1, -1]
         guard makePipe(&ends) else {
             throw CredentialError(code: .commandNotStarted, message: "cannot create a pipe for the password command")
@@ -80,11 +82,11 @@ enum PasswordCommand {
         _ command: String, environment: [String: String], stdout: Int32, closeInChild: Int32
     ) throws(CredentialError) -> pid_t {
         #if canImport(Darwin)
-        var actions: posix_spawn_file_actions_t? = nil
-        var attributes: posix_spawnattr_t? = nil
+            var actions: posix_spawn_file_actions_t? = nil
+            var attributes: posix_spawnattr_t? = nil
         #else
-        var actions = posix_spawn_file_actions_t()
-        var attributes = posix_spawnattr_t()
+            var actions = posix_spawn_file_actions_t()
+            var attributes = posix_spawnattr_t()
         #endif
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -100,7 +102,8 @@ enum PasswordCommand {
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
 
-        let arguments: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", command].map { (text: String) in strdup(text) }
+        let arguments: [UnsafeMutablePointer<CChar>?] = ["/bin/sh", "-c", command].map { (text: String) in strdup(text)
+        }
         let variables: [UnsafeMutablePointer<CChar>?] = environment.map { (name: String, value: String) in
             strdup("\(name)=\(value)")
         }
@@ -149,14 +152,18 @@ enum PasswordCommand {
             if bytes.count > PasswordSource.maximumSecretBytes {
                 throw CredentialError(
                     code: .commandOutputTooLarge,
-                    message: "the password command wrote more than \(PasswordSource.maximumSecretBytes / 1024) KiB; it was stopped")
+                    message:
+                        "the password command wrote more than \(PasswordSource.maximumSecretBytes / 1024) KiB; it was stopped"
+                )
             }
         }
     }
 
     /// A command may close its output and keep running: the deadline holds for its exit too.
     /// Returns the raw wait status.
-    private static func waitForExit(_ child: pid_t, until deadline: ContinuousClock.Instant) throws(CredentialError) -> Int32 {
+    private static func waitForExit(_ child: pid_t, until deadline: ContinuousClock.Instant) throws(CredentialError)
+        -> Int32
+    {
         var pause: UInt32 = 1_000  // microseconds, doubling up to 50 ms
         while true {
             var status: Int32 = 0

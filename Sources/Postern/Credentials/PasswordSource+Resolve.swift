@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension PasswordSource {
@@ -51,11 +51,13 @@ extension PasswordSource {
         case .command:
             return try PasswordCommand.run(reference, environment: environment, timeout: commandTimeout)
         default:
-            throw CredentialError(code: .unsupportedSource, message: "cannot read a password from a \(kind.rawValue) source")
+            throw CredentialError(
+                code: .unsupportedSource, message: "cannot read a password from a \(kind.rawValue) source")
         }
     }
 
-    private static func readEnvironment(_ name: String, environment: [String: String]) throws(CredentialError) -> Secret {
+    private static func readEnvironment(_ name: String, environment: [String: String]) throws(CredentialError) -> Secret
+    {
         guard let value = environment[name] else {
             throw CredentialError(
                 code: .environmentVariableMissing,

@@ -5,7 +5,8 @@ import Logging
 struct ExplainCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
-        abstract: "Print the effective requirements for --from/--to/--server and the rule and file:line of each; no network."
+        abstract:
+            "Print the effective requirements for --from/--to/--server and the rule and file:line of each; no network."
     )
 
     @OptionGroup(title: "Envelope") var envelope: EnvelopeOptions

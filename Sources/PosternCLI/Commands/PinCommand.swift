@@ -20,13 +20,15 @@ struct PinCommand: ReportingCommand {
     @Flag(help: "Print a pin for every certificate of the chain, not only the leaf.")
     var chain = false
 
-    @Option(help: ArgumentHelp("Where to open the TCP connection when it differs from --server.", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp("Where to open the TCP connection when it differs from --server.", valueName: "host:port"))
     var connect: String?
 
     @Option(help: ArgumentHelp("Give up after this many seconds.", valueName: "seconds"))
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Extra trust anchors (PEM) for the 'verified' verdict (with --server).", valueName: "pem"))
+    @Option(
+        help: ArgumentHelp("Extra trust anchors (PEM) for the 'verified' verdict (with --server).", valueName: "pem"))
     var caFile: String?
 
     @OptionGroup var output: OutputOptions
@@ -57,7 +59,8 @@ struct PinCommand: ReportingCommand {
         }
         // validate() guarantees --server is present and parses, and --connect parses.
         guard let endpoint = try? server.endpoint() else {
-            return .failure(verb: "pin", status: .usage, message: "postern pin: needs --server HOST[:PORT] or --cert FILE")
+            return .failure(
+                verb: "pin", status: .usage, message: "postern pin: needs --server HOST[:PORT] or --cert FILE")
         }
         let connectEndpoint = connect.flatMap { try? parseEndpoint($0, option: "--connect", portRequired: true) }
         let target = PinFromServer.Target(

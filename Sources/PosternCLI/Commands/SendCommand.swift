@@ -9,7 +9,10 @@ struct SendCommand: ReportingCommand {
         abstract: "Evaluate the policy, protect the message as required, and submit it."
     )
 
-    @Argument(help: ArgumentHelp("The RFC 5322 message; '-' or absent for stdin. Several files are sent over one connection.", valueName: "file"))
+    @Argument(
+        help: ArgumentHelp(
+            "The RFC 5322 message; '-' or absent for stdin. Several files are sent over one connection.",
+            valueName: "file"))
     var inputs: [String] = []
 
     @OptionGroup(title: "Envelope") var envelope: EnvelopeOptions
@@ -32,7 +35,8 @@ struct SendCommand: ReportingCommand {
         OptionTrace.log(
             verb: "send", logger: logger,
             [
-                "input": inputs.isEmpty ? "-" : inputs.joined(separator: ","), "server": server.server, "connect": connection.connect,
+                "input": inputs.isEmpty ? "-" : inputs.joined(separator: ","), "server": server.server,
+                "connect": connection.connect,
                 "security": connection.security?.rawValue, "credential": OptionTrace.describe(credentials),
                 "policy": policy.files.joined(separator: ","), "sign": protection.sign?.rawValue,
                 "encrypt": protection.encrypt?.rawValue,

@@ -10,10 +10,13 @@ struct CredentialOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Read the password from this environment variable.", valueName: "var"))
     var passwordEnv: String?
 
-    @Option(help: ArgumentHelp("Read the password from this file (mode 600; one trailing newline ignored).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Read the password from this file (mode 600; one trailing newline ignored).", valueName: "file"))
     var passwordFile: String?
 
-    @Option(help: ArgumentHelp("Run this command (/bin/sh -c) and read the password from its output.", valueName: "cmd"))
+    @Option(
+        help: ArgumentHelp("Run this command (/bin/sh -c) and read the password from its output.", valueName: "cmd"))
     var passwordCommand: String?
 
     /// The credential as a plain value, or `nil` when none was given. Holds where the

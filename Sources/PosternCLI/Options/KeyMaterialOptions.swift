@@ -8,7 +8,9 @@ struct KeyMaterialOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The S/MIME signer's private key (PEM).", valueName: "pem"))
     var smimeKey: String?
 
-    @Option(help: ArgumentHelp("Directory of recipient certificates (PEM), matched by subjectAltName rfc822Name.", valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Directory of recipient certificates (PEM), matched by subjectAltName rfc822Name.", valueName: "dir"))
     var smimeCerts: String?
 
     @Option(help: ArgumentHelp("OpenPGP keyring directory (default: $GNUPGHOME).", valueName: "dir"))

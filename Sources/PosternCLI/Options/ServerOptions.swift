@@ -3,7 +3,9 @@ import Postern
 
 /// `--server HOST[:PORT]`: the name that policies match and the certificate must carry.
 struct ServerNameOption: ParsableArguments {
-    @Option(help: ArgumentHelp("The submission server: the name policies match and the certificate must carry.", valueName: "host[:port]"))
+    @Option(
+        help: ArgumentHelp(
+            "The submission server: the name policies match and the certificate must carry.", valueName: "host[:port]"))
     var server: String?
 
     /// The parsed `--server`, or `nil` when absent.
@@ -20,7 +22,10 @@ struct ServerNameOption: ParsableArguments {
 /// How to reach and secure the connection: `--connect`, `--security`, `--ca-file`,
 /// `--helo`, `--timeout`.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Where to open the TCP connection when it differs from --server (SNI and verification still use --server).", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Where to open the TCP connection when it differs from --server (SNI and verification still use --server).",
+            valueName: "host:port"))
     var connect: String?
 
     @Option(help: "implicit-tls or starttls (default: the first mode the policy allows).")
@@ -42,7 +47,10 @@ struct ConnectionOptions: ParsableArguments {
         if let timeout, !(timeout > 0 && timeout.isFinite) {
             throw ValidationError("--timeout must be a positive number of seconds")
         }
-        if let helo, helo.isEmpty || helo.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } ?? false }) {
+        if let helo,
+            helo.isEmpty
+                || helo.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 == 0x7F } ?? false })
+        {
             throw ValidationError("--helo must be a non-empty name without spaces or control characters")
         }
     }

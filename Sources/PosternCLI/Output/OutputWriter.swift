@@ -29,7 +29,8 @@ enum OutputWriter {
         if let data = try? report.jsonData(), let text = String(data: data, encoding: .utf8) {
             return text
         }
-        let fallback = Report.failure(verb: report.verb, exitCode: report.exitCode, message: "the report could not be encoded")
+        let fallback = Report.failure(
+            verb: report.verb, exitCode: report.exitCode, message: "the report could not be encoded")
         if let data = try? fallback.jsonData(), let text = String(data: data, encoding: .utf8) {
             return text
         }

@@ -8,13 +8,16 @@ enum PinFromFile {
     static func run(path: String, chain: Bool) -> CommandResult {
         // Tell "cannot read" (66) from "not a certificate" (65): the reader reports both alike.
         guard FileManager.default.isReadableFile(atPath: path) else {
-            return .failure(verb: "pin", status: .noInput, message: "postern pin: \(path): no such file or not readable")
+            return .failure(
+                verb: "pin", status: .noInput, message: "postern pin: \(path): no such file or not readable")
         }
         let certificates: [Certificate]
         let pinned: [PinnedCertificate]
         do {
             certificates = try CertificateFileReader.certificates(atPath: path)
-            pinned = try certificates.map { PinnedCertificate(pin: try SPKIPin(certificate: $0), subject: $0.subject.description) }
+            pinned = try certificates.map {
+                PinnedCertificate(pin: try SPKIPin(certificate: $0), subject: $0.subject.description)
+            }
         } catch {
             return .failure(verb: "pin", status: .dataErr, message: "postern pin: \(path): \(error)")
         }

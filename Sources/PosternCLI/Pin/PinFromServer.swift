@@ -70,19 +70,24 @@ enum PinProbeOutcome {
         chain: Bool
     ) -> CommandResult {
         guard let facts else {
-            let reasons = findings.isEmpty ? "the server presented no certificate" : findings.map(\.description).joined(separator: "; ")
+            let reasons =
+                findings.isEmpty
+                ? "the server presented no certificate" : findings.map(\.description).joined(separator: "; ")
             var result = CommandResult.failure(
-                verb: "pin", status: .unavailable, message: "postern pin: \(server): no certificate obtained: \(reasons)")
+                verb: "pin", status: .unavailable,
+                message: "postern pin: \(server): no certificate obtained: \(reasons)")
             result.report.transport = Report.Transport(server: server, security: security)
             return result
         }
         let subjects = facts.presentedChainSubjects
         let pinned = facts.presentedChainPins.enumerated().map { index, pin in
-            PinnedCertificate(pin: pin, subject: index < subjects.count ? subjects[index] : (index == 0 ? facts.subject : "?"))
+            PinnedCertificate(
+                pin: pin, subject: index < subjects.count ? subjects[index] : (index == 0 ? facts.subject : "?"))
         }
         var diagnostics: [String] = []
         if !facts.verified || !findings.isEmpty {
-            let reasons = findings.isEmpty ? "the chain was not verified" : findings.map(\.description).joined(separator: "; ")
+            let reasons =
+                findings.isEmpty ? "the chain was not verified" : findings.map(\.description).joined(separator: "; ")
             diagnostics.append("postern pin: not verified: \(reasons)")
             diagnostics.append(
                 "postern pin: this pin is only what \(server) presented just now (trust on first use); "
@@ -92,7 +97,8 @@ enum PinProbeOutcome {
         let section = Report.Certificate(
             verified: facts.verified, spkiSHA256: facts.leafPin.description, subject: facts.subject,
             notAfter: facts.notAfterISO8601)
-        let transport = Report.Transport(server: server, security: security, tlsVersion: tlsVersion, certificate: section)
+        let transport = Report.Transport(
+            server: server, security: security, tlsVersion: tlsVersion, certificate: section)
         let report = Report(verb: "pin", exitCode: .ok, transport: transport)
         return CommandResult(report: report, text: PinLines.render(pinned, chain: chain), diagnostics: diagnostics)
     }

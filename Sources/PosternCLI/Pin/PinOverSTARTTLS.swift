@@ -1,7 +1,7 @@
 import Logging
 import Postern
-import PosternSMTP
 import PosternPolicy
+import PosternSMTP
 import PosternTLS
 import PosternTransport
 
@@ -30,7 +30,9 @@ enum PinOverSTARTTLS {
         let policy: CompiledPolicy
         let anchors: TrustAnchors
         do {
-            policy = CompiledPolicy(layers: [try PolicyLoader.parse(Array(probePolicyText.utf8), file: "<pin --starttls>")])
+            policy = CompiledPolicy(layers: [
+                try PolicyLoader.parse(Array(probePolicyText.utf8), file: "<pin --starttls>")
+            ])
         } catch {
             return .failure(verb: "pin", status: .unavailable, message: "postern pin: internal probe policy: \(error)")
         }
@@ -57,7 +59,9 @@ enum PinOverSTARTTLS {
         if facts == nil {
             // Say why no certificate was obtained: the transport's violations (starttls-unavailable,
             // response-injection) or its error (unreachable, timeout).
-            findings = outcome.violations.map { TLSFinding(code: TLSFindingCode(rawValue: $0.code.rawValue), message: $0.message) }
+            findings = outcome.violations.map {
+                TLSFinding(code: TLSFindingCode(rawValue: $0.code.rawValue), message: $0.message)
+            }
             if let error = outcome.error {
                 findings.append(TLSFinding(code: TLSFindingCode(rawValue: error.code.rawValue), message: error.message))
             }

@@ -19,7 +19,8 @@ enum CheckVerb {
         if authenticate {
             switch CredentialResolution.smtpCredentials(inputs.credential, environment: environment) {
             case .success(let resolved): credentials = resolved
-            case .failure(let failure): return .failure(verb: verb, status: failure.status, message: "postern check: \(failure.message)")
+            case .failure(let failure):
+                return .failure(verb: verb, status: failure.status, message: "postern check: \(failure.message)")
             }
         }
         let request = CheckRequest(
@@ -29,7 +30,9 @@ enum CheckVerb {
         var text = result.steps.map { "\($0.stage.rawValue): \($0.passed ? "ok" : "DENIED"): \($0.detail)" }
         if let extensions = result.report.transport?.extensions {
             let auth = extensions.first { $0.uppercased().hasPrefix("AUTH") }
-            text.append("auth mechanisms offered: " + (auth.map { String($0.dropFirst(4)).trimmingCharacters(in: .whitespaces) } ?? "none"))
+            text.append(
+                "auth mechanisms offered: "
+                    + (auth.map { String($0.dropFirst(4)).trimmingCharacters(in: .whitespaces) } ?? "none"))
         }
         return CommandResult(
             report: result.report, text: text.isEmpty ? nil : text.joined(separator: "\n"),

@@ -11,13 +11,16 @@ enum CredentialResolution {
         var message: String
     }
 
-    static func smtpCredentials(_ credential: Credential?, environment: [String: String]) -> Result<SMTPCredentials?, Failure> {
+    static func smtpCredentials(_ credential: Credential?, environment: [String: String]) -> Result<
+        SMTPCredentials?, Failure
+    > {
         guard let credential else { return .success(nil) }
         let secret: Secret
         do {
             secret = try credential.password.resolve(environment: environment)
         } catch {
-            return .failure(Failure(status: error.exitStatus, message: "password from \(credential.password): \(error.message)"))
+            return .failure(
+                Failure(status: error.exitStatus, message: "password from \(credential.password): \(error.message)"))
         }
         // The same zeroing storage goes to the AUTH exchange: no second copy to forget.
         return .success(SMTPCredentials(username: credential.user, proof: .password(secret)))

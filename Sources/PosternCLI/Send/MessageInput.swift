@@ -55,11 +55,14 @@ enum MessageInput {
                 bytes.append(contentsOf: chunk)
                 if bytes.count > maximumMessageSize {
                     return .failure(
-                        Failure(status: .dataErr, message: "\(name == "-" ? "stdin" : name): larger than \(maximumMessageSize) octets"))
+                        Failure(
+                            status: .dataErr,
+                            message: "\(name == "-" ? "stdin" : name): larger than \(maximumMessageSize) octets"))
                 }
             }
         } catch {
-            return .failure(Failure(status: .noInput, message: "\(name == "-" ? "stdin" : name): cannot read: \(error)"))
+            return .failure(
+                Failure(status: .noInput, message: "\(name == "-" ? "stdin" : name): cannot read: \(error)"))
         }
         return .success(bytes)
     }

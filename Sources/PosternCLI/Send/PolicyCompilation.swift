@@ -10,10 +10,12 @@ enum PolicyCompilation {
         case .failure(let failure):
             let lines = failure.diagnostics.map(\.description)
             let report = Report(
-                verb: verb, exitCode: failure.status, policy: Report.Policy(layers: layers.displayNames, effective: nil),
+                verb: verb, exitCode: failure.status,
+                policy: Report.Policy(layers: layers.displayNames, effective: nil),
                 error: lines.joined(separator: "\n"))
             return .failure(
-                FailedResult(CommandResult(report: report, diagnostics: lines + ["postern \(verb): the policy cannot be used"])))
+                FailedResult(
+                    CommandResult(report: report, diagnostics: lines + ["postern \(verb): the policy cannot be used"])))
         }
     }
 }

@@ -18,7 +18,8 @@ enum SendVerb {
         let loaded: [MessageInput.Loaded]
         switch MessageInput.load(messageFiles) {
         case .success(let messages): loaded = messages
-        case .failure(let failure): return .failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
+        case .failure(let failure):
+            return .failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
         }
         var messages: [SealableMessage] = []
         for input in loaded {
@@ -26,18 +27,23 @@ enum SendVerb {
                 let original = transformInput(input.bytes)
                 let prepared = try OutgoingMessage.prepare(original, overrides: overrides)
                 messages.append(
-                    SealableMessage(original: original, unprotected: SubmissionMessage(
-                        content: .bytes(prepared.wireBytes), sender: prepared.sender.isEmpty ? nil : prepared.sender, recipients: prepared.recipients,
-                        bccRecipients: prepared.bccRecipients, headersRequireSMTPUTF8: prepared.requiresSMTPUTF8)))
+                    SealableMessage(
+                        original: original,
+                        unprotected: SubmissionMessage(
+                            content: .bytes(prepared.wireBytes),
+                            sender: prepared.sender.isEmpty ? nil : prepared.sender, recipients: prepared.recipients,
+                            bccRecipients: prepared.bccRecipients, headersRequireSMTPUTF8: prepared.requiresSMTPUTF8)))
             } catch {
-                return .failure(verb: verb, status: .dataErr, message: "postern \(verb): \(input.name): \(error.message)")
+                return .failure(
+                    verb: verb, status: .dataErr, message: "postern \(verb): \(input.name): \(error.message)")
             }
         }
         let credentials: SMTPCredentials?
         switch CredentialResolution.smtpCredentials(inputs.credential, environment: environment) {
         case .success(let resolved): credentials = resolved
         case .failure(let failure):
-            var result = CommandResult.failure(verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
+            var result = CommandResult.failure(
+                verb: verb, status: failure.status, message: "postern \(verb): \(failure.message)")
             result.report.failureDetail = Report.FailureDetail(code: "password-source")
             return result
         }
@@ -47,6 +53,7 @@ enum SendVerb {
             sign: inputs.sign, encrypt: inputs.encrypt, keys: inputs.keys)
         var report = await sealAndSubmit(request, logger: logger)
         report.verb = verb
-        return CommandResult(report: report, diagnostics: SubmissionSummary.lines(report: report, messages: messages.count))
+        return CommandResult(
+            report: report, diagnostics: SubmissionSummary.lines(report: report, messages: messages.count))
     }
 }

@@ -8,7 +8,8 @@ enum SubmissionSummary {
         var head = "postern \(report.verb): \(report.decision)"
         if let messages, report.exitCode == .ok {
             let recipients = report.smtp?.accepted?.count ?? 0
-            head += ": \(messages) message\(messages == 1 ? "" : "s") to \(recipients) recipient\(recipients == 1 ? "" : "s")"
+            head +=
+                ": \(messages) message\(messages == 1 ? "" : "s") to \(recipients) recipient\(recipients == 1 ? "" : "s")"
         }
         if let transport = report.transport {
             head += " via " + connectionText(transport)

@@ -67,7 +67,8 @@ enum SendmailArgumentParser {
             }
         }
         if result.mtaFilter && result.format == .json {
-            throw SendmailUsageError(message: "--mta-filter writes a status line for the MTA, not JSON; drop --format json")
+            throw SendmailUsageError(
+                message: "--mta-filter writes a status line for the MTA, not JSON; drop --format json")
         }
         if !result.showHelp && result.recipients.isEmpty && !result.recipientsFromHeaders {
             throw SendmailUsageError(message: "no recipients given (use -t to take them from the headers)")

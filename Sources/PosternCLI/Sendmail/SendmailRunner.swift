@@ -58,7 +58,8 @@ enum SendmailRunner {
     }
 
     /// Loads the configuration and the policy, then submits; every outcome is a result, never printed here.
-    private static func execute(_ invocation: SendmailInvocation, environment: [String: String]) async -> CommandResult {
+    private static func execute(_ invocation: SendmailInvocation, environment: [String: String]) async -> CommandResult
+    {
         var logger = Logger(label: "postern")
         // Under --mta-filter the first output line must be the status code: no trace may come before it.
         logger.logLevel = invocation.mtaFilter ? .critical : invocation.verbose ? .debug : .notice
@@ -86,7 +87,7 @@ enum SendmailRunner {
         // The policy layers the configuration names are checked now, so a broken layer
         // is reported as such (66 or 78) rather than hidden behind "not available".
         let layers = PolicyLayerSelection.resolve(files: options.policies, environment: environment)
-        if case let .failure(failure) = PolicyLayerLoader.load(layers.files) {
+        if case .failure(let failure) = PolicyLayerLoader.load(layers.files) {
             let lines = failure.diagnostics.map(\.description)
             return CommandResult(
                 report: Report(
@@ -95,7 +96,8 @@ enum SendmailRunner {
                     error: lines.joined(separator: "\n")),
                 diagnostics: lines + ["postern sendmail: the policy cannot be used"])
         }
-        return await submit(invocation: invocation, options: options, layers: layers, environment: environment, logger: logger)
+        return await submit(
+            invocation: invocation, options: options, layers: layers, environment: environment, logger: logger)
     }
 
     /// Reads the message from stdin (up to a lone `.` line unless `-i`), takes the envelope from `-f`, the
@@ -105,10 +107,10 @@ enum SendmailRunner {
         environment: [String: String], logger: Logger
     ) async -> CommandResult {
         guard let server = options.server else {
-            let where_ = options.configurationFile.map { " in \($0)" } ?? ""
+            let location = options.configurationFile.map { " in \($0)" } ?? ""
             return .failure(
                 verb: "sendmail", status: .config,
-                message: "postern sendmail: no submission server configured\(where_) (set 'server')")
+                message: "postern sendmail: no submission server configured\(location) (set 'server')")
         }
         let inputs = SubmissionInputs(
             server: server, connect: options.connect, security: options.security, helo: options.helo,
@@ -131,7 +133,9 @@ enum SendmailRunner {
     /// Exit 78 with every located diagnostic on stderr (and in the JSON report's error).
     private static func configurationFailure(_ error: ConfigurationError) -> CommandResult {
         let lines = error.diagnostics.map(\.description)
-        let message = "postern sendmail: " + (lines.count == 1 ? lines[0] : "invalid configuration\n" + lines.joined(separator: "\n"))
+        let message =
+            "postern sendmail: "
+            + (lines.count == 1 ? lines[0] : "invalid configuration\n" + lines.joined(separator: "\n"))
         return CommandResult(
             report: .failure(verb: "sendmail", exitCode: error.exitStatus, message: message),
             diagnostics: lines.count == 1 ? [message] : ["postern sendmail: invalid configuration"] + lines)
