@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "PosternFacadeTests",
             dependencies: [
-                "Postern", "PosternPolicy", "PosternMIME", "ComplianceTable",
+                "Postern", "PosternPolicy", "PosternMIME", "ComplianceTable", "PosternTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "PosternDemoTests",
             dependencies: [
-                "PosternDemo", "Postern", "PosternPolicy", "PosternSMTP",
+                "PosternDemo", "Postern", "PosternPolicy", "PosternSMTP", "PosternTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -251,43 +251,12 @@ import Testing
 
 /// The real binary under `--mta-filter`: failures before any connection are deferred or bounced as pipe(8) needs.
 @Suite struct MTAFilterProcessTests {
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ arguments: [String], stdin: String, environment: [String: String] = [:]) throws -> Run {
+    static func run(_ arguments: [String], stdin: String, environment: [String: String] = [:]) throws
+        -> ProcessOutput
+    {
         let directory = try TemporaryDirectory()
         let input = try directory.write(stdin, to: "stdin")
-        let out = directory.url.appendingPathComponent("stdout")
-        let err = directory.url.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        let inHandle = try #require(FileHandle(forReadingAtPath: input))
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-            try? inHandle.close()
-        }
-        let process = Process()
-        process.executableURL = try PosternProcess.executable()
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env["POSTERN_POLICY"] = nil
-        env["POSTERN_CONFIG"] = nil
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        process.standardInput = inHandle
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-            stderr: try String(contentsOf: err, encoding: .utf8))
+        return try PosternProcess.run(arguments, stdinFile: input, environment: environment)
     }
 
     static let letter = "From: alice@example.org\nTo: bob@example.org\nSubject: hi\n\nbody\n"

@@ -138,32 +138,7 @@ private final class CookbookSandbox {
         if ["check", "send"].contains(arguments.first), !arguments.contains("--connect") {
             arguments += ["--connect", "127.0.0.1:9", "--timeout", "5"]
         }
-        let out = directory.url.appendingPathComponent("stdout-\(UUID().uuidString)")
-        let err = directory.url.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: out)
-        let errHandle = try FileHandle(forWritingTo: err)
-        defer {
-            try? outHandle.close()
-            try? errHandle.close()
-        }
-        let process = Process()
-        process.executableURL = try PosternProcess.executable()
-        process.arguments = arguments
-        process.currentDirectoryURL = directory.url
-        var environment = ProcessInfo.processInfo.environment
-        environment["POSTERN_POLICY"] = nil
-        environment["POSTERN_CONFIG"] = nil
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        return ProcessOutput(
-            status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-            stderr: try String(contentsOf: err, encoding: .utf8))
+        return try PosternProcess.run(arguments, directory: directory.url)
     }
 
     /// Runs with `--format json` and returns the report.

@@ -1,57 +1,18 @@
 import Foundation
+import PosternTestSupport
 import Testing
 
-/// Runs the built `ComplianceTable` example as a subprocess.
+/// Runs the built `ComplianceTable` example as a subprocess (``BuiltExecutable``).
 enum ComplianceTableProcess {
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-
-        func json() throws -> [String: Any] {
-            let value = try JSONSerialization.jsonObject(with: Data(stdout.utf8))
-            return try #require(value as? [String: Any], "stdout is not one JSON object: \(stdout)")
-        }
-    }
+    typealias Output = ExecutableRun
 
     /// The executable next to the test bundle, else `.build/debug/ComplianceTable`.
     static func executable() throws -> URL {
-        var candidates: [URL] = []
-        if let bundle = Bundle.main.executableURL {
-            candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("ComplianceTable"))
-        }
-        if let first = CommandLine.arguments.first {
-            candidates.append(
-                URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("ComplianceTable"))
-        }
-        candidates.append(Repository.root.appendingPathComponent(".build/debug/ComplianceTable"))
-        let found = candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-        return try #require(found, "no built ComplianceTable among \(candidates.map(\.path))")
+        try BuiltExecutable.locate("ComplianceTable", packageRoot: Repository.root)
     }
 
     static func run(_ arguments: [String]) throws -> Output {
-        let scratch = try ScratchDirectory()
-        let outURL = scratch.url.appendingPathComponent("stdout")
-        let errURL = scratch.url.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, stdout: try String(contentsOf: outURL, encoding: .utf8),
-            stderr: try String(contentsOf: errURL, encoding: .utf8))
+        try BuiltExecutable.run(try executable(), arguments)
     }
 }
 
@@ -67,7 +28,7 @@ enum ComplianceTableProcess {
     @Test func jsonTableOverTheSamples() throws {
         let output = try ComplianceTableProcess.run(["--policy", policy, "--format", "json", samples])
         #expect(output.status == 77, "\(output.stderr)")
-        let json = try output.json()
+        let json = try output.jsonObject()
         #expect(json["exit-code"] as? Int == 77)
         #expect((json["policy"] as? [String: Any])?["layers"] as? [String] == [policy])
         let rows = try rows(json)
@@ -160,7 +121,7 @@ enum ComplianceTableProcess {
         try scratch.write("notes.txt", "not a message, ignored")
         let output = try ComplianceTableProcess.run(["--policy", policy, "--format", "json", scratch.url.path])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(try rows(output.json()).keys.sorted() == ["external.eml", "internal.eml"])
+        #expect(try rows(output.jsonObject()).keys.sorted() == ["external.eml", "internal.eml"])
     }
 
     @Test func aMalformedMessageAloneExitsWithDataError() throws {
@@ -177,7 +138,7 @@ enum ComplianceTableProcess {
         let missing = try ComplianceTableProcess.run(
             ["--policy", policy, "--format", "json", scratch.url.appendingPathComponent("nope").path])
         #expect(missing.status == 66)
-        #expect(try missing.json()["exit-code"] as? Int == 66)
+        #expect(try missing.jsonObject()["exit-code"] as? Int == 66)
         #expect(missing.stderr.contains("no such folder"))
         let empty = try ComplianceTableProcess.run(["--policy", policy, scratch.url.path])
         #expect(empty.status == 66)
@@ -190,7 +151,7 @@ enum ComplianceTableProcess {
         let output = try ComplianceTableProcess.run(["--policy", policy, "--policy", bad, "--format", "json", samples])
         #expect(output.status == 78)
         #expect(output.stderr.contains("\(bad):4:"))
-        let json = try output.json()
+        let json = try output.jsonObject()
         #expect(json["exit-code"] as? Int == 78)
         #expect((json["files"] as? [Any])?.isEmpty == true)
     }
