@@ -147,6 +147,24 @@ public final class SMIMETestPKI: Sendable {
         return Identity(name: name, certificatePath: certificate, keyPath: key)
     }
 
+    /// Issues one S/MIME certificate per name from `issuer` (SAN `email(name)`) and copies each into a
+    /// new directory `directory` (relative to this PKI) as `NAME.pem`, the layout `--smime-certs` reads.
+    ///
+    /// - Returns: the identities by name, and the directory's path.
+    public func issueRecipients(
+        _ names: [String], issuer: Identity, email: (String) -> String, directory: String = "certs"
+    ) throws -> (identities: [String: Identity], directory: String) {
+        let certificates = path(directory)
+        try FileManager.default.createDirectory(atPath: certificates, withIntermediateDirectories: true)
+        var identities: [String: Identity] = [:]
+        for name in names {
+            let identity = try issue(name, issuer: issuer, sanEmails: [email(name)])
+            identities[name] = identity
+            try FileManager.default.copyItem(atPath: identity.certificatePath, toPath: "\(certificates)/\(name).pem")
+        }
+        return (identities, certificates)
+    }
+
     // MARK: - Running tools
 
     public struct ToolResult: Sendable {

@@ -10,7 +10,7 @@ struct PinCommandTests {
     func certMatchesOpenSSL() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             for identity in [pki.valid, pki.selfSigned, pki.root] {
-                let expected = try OpenSSLPin.ofCertificate(at: identity.certificatePath)
+                let expected = try OpenSSLReferencePin.ofCertificate(at: identity.certificatePath)
                 let result = try PosternProcess.run(["pin", "--cert", identity.certificatePath])
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(result.stdout == expected + "\n")
@@ -26,7 +26,7 @@ struct PinCommandTests {
             try Data(pki.valid.certificate.serializeAsPEM().derBytes).write(to: der)
             let result = try PosternProcess.run(["pin", "--cert", der.path])
             #expect(result.status == 0)
-            #expect(result.stdout == (try OpenSSLPin.ofCertificate(at: pki.valid.certificatePath)) + "\n")
+            #expect(result.stdout == (try OpenSSLReferencePin.ofCertificate(at: pki.valid.certificatePath)) + "\n")
         }
     }
 
@@ -201,27 +201,5 @@ extension PinCommandTests {
                 }
             }
         }
-    }
-}
-
-/// The reference pin, by the openssl command line.
-enum OpenSSLPin {
-    static func ofCertificate(at path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // The path is a positional parameter, never interpolated into the script.
-        process.arguments = [
-            "-c",
-            "openssl x509 -pubkey -noout -in \"$1\" | openssl pkey -pubin -outform DER "
-                + "| openssl dgst -sha256 -binary | base64",
-            "sh", path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-        return "sha256//" + String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -13,7 +13,7 @@ final class SealSendFixture {
     let keyring: GnuPGTestKeyring
     let tls: TestPKI
     let ca: SMIMETestPKI.Identity
-    var identities: [String: SMIMETestPKI.Identity] = [:]
+    let identities: [String: SMIMETestPKI.Identity]
     let certificateDirectory: String
 
     static let people = ["alice", "bob", "carol"]
@@ -47,14 +47,7 @@ final class SealSendFixture {
         self.tls = tls
         smime = try SMIMETestPKI()
         ca = try smime.makeCA("sealsend-ca")
-        certificateDirectory = smime.path("certs")
-        try FileManager.default.createDirectory(atPath: certificateDirectory, withIntermediateDirectories: true)
-        for name in Self.people {
-            let identity = try smime.issue(name, issuer: ca, sanEmails: [Self.address(name)])
-            identities[name] = identity
-            try FileManager.default.copyItem(
-                atPath: identity.certificatePath, toPath: "\(certificateDirectory)/\(name).pem")
-        }
+        (identities, certificateDirectory) = try smime.issueRecipients(Self.people, issuer: ca, email: Self.address)
     }
 
     var keys: SealKeyMaterial {

@@ -13,7 +13,7 @@ final class SealFixture {
     let pki: SMIMETestPKI
     let keyring: GnuPGTestKeyring
     let ca: SMIMETestPKI.Identity
-    var identities: [String: SMIMETestPKI.Identity] = [:]
+    let identities: [String: SMIMETestPKI.Identity]
     let certificateDirectory: String
 
     static let people = ["alice", "bob", "carol"]
@@ -35,14 +35,7 @@ final class SealFixture {
         self.keyring = keyring
         pki = try SMIMETestPKI()
         ca = try pki.makeCA("seal-ca")
-        certificateDirectory = pki.path("certs")
-        try FileManager.default.createDirectory(atPath: certificateDirectory, withIntermediateDirectories: true)
-        for name in Self.people {
-            let identity = try pki.issue(name, issuer: ca, sanEmails: [Self.address(name)])
-            identities[name] = identity
-            try FileManager.default.copyItem(
-                atPath: identity.certificatePath, toPath: "\(certificateDirectory)/\(name).pem")
-        }
+        (identities, certificateDirectory) = try pki.issueRecipients(Self.people, issuer: ca, email: Self.address)
     }
 
     /// Alice's S/MIME signer, the certificate directory and the CA; alice's OpenPGP home.

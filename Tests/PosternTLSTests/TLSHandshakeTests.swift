@@ -39,7 +39,7 @@ struct TLSHandshakeTests {
             #expect(result.tlsVersion == .tlsv13)
             let facts = try #require(result.certificate?.facts)
             #expect(facts.verified)
-            #expect(facts.leafPin.description == (try OpenSSLReference.pin(ofCertificateAt: pki.valid.certificatePath)))
+            #expect(facts.leafPin.description == (try OpenSSLReferencePin.ofCertificate(at: pki.valid.certificatePath)))
             #expect(facts.presentedChainPins == (try pki.valid.chainPins))
             #expect(recording.tlsHandshakesCompleted == 1)
             #expect(recording.plaintextBytes.isEmpty)

@@ -52,7 +52,7 @@ struct SealPipeline {
         if case .file(let path) = request.input, request.outputFile != nil {
             do {
                 if let source = try StreamingSource.open(path) {
-                    let envelope = try SealEnvelope.make(
+                    let envelope = try DerivedEnvelope.forSeal(
                         message: source.message, sender: request.sender, recipients: request.recipients)
                     return decideAndProtect(
                         message: source.message, inputSize: source.size, envelope: envelope, streaming: source)
@@ -76,10 +76,11 @@ struct SealPipeline {
         case .failure(let error): return failure(.noInput, error.message)
         }
         let message: Message
-        let envelope: SealEnvelope
+        let envelope: DerivedEnvelope
         do {
             message = try Message(parsing: bytes)
-            envelope = try SealEnvelope.make(message: message, sender: request.sender, recipients: request.recipients)
+            envelope = try DerivedEnvelope.forSeal(
+                message: message, sender: request.sender, recipients: request.recipients)
         } catch let error as MIMEError {
             return failure(.dataErr, "malformed message: \(error)")
         } catch let error as ComplianceInputError {
@@ -91,9 +92,10 @@ struct SealPipeline {
     }
 
     private func decideAndProtect(
-        message: Message, inputSize: Int, envelope: SealEnvelope, streaming: StreamingSource?
+        message: Message, inputSize: Int, envelope: DerivedEnvelope, streaming: StreamingSource?
     ) -> SealOutcome {
-        let context = SendContext(sender: envelope.sender, recipients: envelope.recipients, server: request.server)
+        let context = SendContext(
+            sender: envelope.sealingSender, recipients: envelope.recipients, server: request.server)
         let resolved = request.policy.resolve(context)
         let policySection = Report.Policy(
             layers: request.policy.layerFiles, effective: request.policy.explain(for: context).effective)
@@ -107,7 +109,7 @@ struct SealPipeline {
                 let found =
                     smime
                     ?? SMIMESealKeys.lookUp(
-                        request.keys, sender: envelope.sender, recipients: envelope.recipients,
+                        request.keys, sender: envelope.sealingSender, recipients: envelope.recipients,
                         minimumRSABits: resolved.minimumRSABits, signing: signing)
                 smime = found
                 return found
@@ -115,7 +117,7 @@ struct SealPipeline {
                 let found =
                     pgp
                     ?? PGPSealKeys.lookUp(
-                        request.keys, sender: envelope.sender, recipients: envelope.recipients,
+                        request.keys, sender: envelope.sealingSender, recipients: envelope.recipients,
                         minimumRSABits: resolved.minimumRSABits, signing: signing)
                 pgp = found
                 return found
@@ -129,7 +131,7 @@ struct SealPipeline {
             })
         let formatKeys = plan.format.map { keys($0) }
         logger.debug(
-            "postern seal: sign \(plan.sign?.rawValue ?? "no") encrypt \(plan.encrypt?.rawValue ?? "no") for \(envelope.recipients.count) recipient(s), \(envelope.blind.count) blind"
+            "postern seal: sign \(plan.sign?.rawValue ?? "no") encrypt \(plan.encrypt?.rawValue ?? "no") for \(envelope.recipients.count) recipient(s), \(envelope.bccRecipients.count) blind"
         )
 
         var algorithmViolations: [Report.Violation] = []
@@ -154,7 +156,7 @@ struct SealPipeline {
         var violations = SealViolations.evaluate(
             resolved, facts: facts, findings: findings, signerProblem: formatKeys?.signerProblem)
         violations += algorithmViolations
-        if envelope.blind.count > 0, plan.encrypt != nil, envelope.visible.isEmpty,
+        if envelope.bccRecipients.count > 0, plan.encrypt != nil, envelope.visibleRecipients.isEmpty,
             plan.format == .openpgp, (pgp?.senderKey == nil)
         {
             violations.append(
@@ -199,7 +201,7 @@ struct SealPipeline {
     }
 
     private func protectStreaming(
-        _ source: StreamingSource, outputFile: String, plan: ProtectionPlan, envelope: SealEnvelope,
+        _ source: StreamingSource, outputFile: String, plan: ProtectionPlan, envelope: DerivedEnvelope,
         smime: SMIMESealKeys?, pgp: PGPSealKeys?, algorithms: SealAlgorithms, resolved: ResolvedPolicy,
         policy: Report.Policy
     ) -> SealOutcome {
@@ -239,8 +241,9 @@ struct SealPipeline {
             return SealOutcome(report: report, summary: "postern seal: nothing written: \(error)")
         }
         let main = SealedCopy(
-            envelopeRecipients: envelope.visible, encryptedTo: sealed.main.encryptedTo, content: .file(outputFile))
-        let blind = envelope.blind.enumerated().map { index, address in
+            envelopeRecipients: envelope.visibleRecipients, encryptedTo: sealed.main.encryptedTo,
+            content: .file(outputFile))
+        let blind = envelope.bccRecipients.enumerated().map { index, address in
             let copy = index < sealed.blind.count ? sealed.blind[index] : nil
             return SealedCopy(
                 envelopeRecipients: [address], encryptedTo: copy?.encryptedTo ?? [],

@@ -10,7 +10,7 @@ enum SealOutputWriter {
     static func bccFile(for output: String, index: Int) -> String { "\(output).bcc-\(index + 1)" }
 
     static func finish(
-        _ copies: ProtectedCopies, envelope: SealEnvelope, plan: ProtectionPlan, algorithms: SealAlgorithms,
+        _ copies: ProtectedCopies, envelope: DerivedEnvelope, plan: ProtectionPlan, algorithms: SealAlgorithms,
         outputFile: String?, policy: Report.Policy
     ) -> SealOutcome {
         var mainContent = SealedContent.bytes(copies.main)
@@ -34,8 +34,8 @@ enum SealOutputWriter {
             }
         }
         let main = SealedCopy(
-            envelopeRecipients: envelope.visible, encryptedTo: copies.mainEncryptedTo, content: mainContent)
-        let blind = zip(envelope.blind, zip(copies.blind, blindContents)).map { address, pair in
+            envelopeRecipients: envelope.visibleRecipients, encryptedTo: copies.mainEncryptedTo, content: mainContent)
+        let blind = zip(envelope.bccRecipients, zip(copies.blind, blindContents)).map { address, pair in
             SealedCopy(envelopeRecipients: [address], encryptedTo: pair.0.encryptedTo, content: pair.1)
         }
         return outcome(main: main, blind: blind, envelope: envelope, plan: plan, algorithms: algorithms, policy: policy)
@@ -43,7 +43,7 @@ enum SealOutputWriter {
 
     /// The successful outcome for copies already in place.
     static func outcome(
-        main: SealedCopy, blind: [SealedCopy], envelope: SealEnvelope, plan: ProtectionPlan,
+        main: SealedCopy, blind: [SealedCopy], envelope: DerivedEnvelope, plan: ProtectionPlan,
         algorithms: SealAlgorithms, policy: Report.Policy
     ) -> SealOutcome {
         let protection = Report.Protection(

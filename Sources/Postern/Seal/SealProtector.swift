@@ -25,13 +25,13 @@ struct SealAlgorithms: Sendable, Hashable {
 /// visible (`hp="clear"` inner). `Bcc:` never appears in any copy.
 enum SealProtector {
     static func protect(
-        _ message: Message, plan: ProtectionPlan, envelope: SealEnvelope, smime: SMIMESealKeys?, pgp: PGPSealKeys?,
+        _ message: Message, plan: ProtectionPlan, envelope: DerivedEnvelope, smime: SMIMESealKeys?, pgp: PGPSealKeys?,
         algorithms: SealAlgorithms
     ) throws -> ProtectedCopies {
         guard plan.sign != nil || plan.encrypt != nil else {
             let plain = try message.removingHeader("Bcc").removingHeader("Resent-Bcc").serialized()
             return ProtectedCopies(
-                main: plain, mainEncryptedTo: [], blind: envelope.blind.map { _ in (nil, []) })
+                main: plain, mainEncryptedTo: [], blind: envelope.bccRecipients.map { _ in (nil, []) })
         }
         let protection = try HeaderProtection.protect(message, as: plan.encrypt != nil ? .encrypted : .signed)
         let inner = try protection.inner.serialized(options: WriteOptions(sevenBitClean: true))
@@ -49,7 +49,7 @@ enum SealProtector {
             }
             guard plan.encrypt != nil else {
                 return ProtectedCopies(
-                    main: outer + payload, mainEncryptedTo: [], blind: envelope.blind.map { _ in (nil, []) })
+                    main: outer + payload, mainEncryptedTo: [], blind: envelope.bccRecipients.map { _ in (nil, []) })
             }
             let options = SMIMEEncryptionOptions(cipher: algorithms.cipher, rsaKeyTransport: algorithms.rsaKeyTransport)
             func sealed(for recipients: [String]) throws -> (bytes: [UInt8], encryptedTo: [String]) {
@@ -57,11 +57,11 @@ enum SealProtector {
                 let encrypted = try SMIME.encrypt(payload, to: certificates, options: options)
                 return (
                     outer + encrypted,
-                    addresses(recipients, sender: envelope.sender, self: smime.senderCertificate != nil)
+                    addresses(recipients, sender: envelope.sealingSender, self: smime.senderCertificate != nil)
                 )
             }
-            let main = try sealed(for: envelope.visible)
-            let blind = try envelope.blind.map { address -> ([UInt8]?, [String]) in
+            let main = try sealed(for: envelope.visibleRecipients)
+            let blind = try envelope.bccRecipients.map { address -> ([UInt8]?, [String]) in
                 let copy = try sealed(for: [address])
                 return (copy.bytes, copy.encryptedTo)
             }
@@ -75,7 +75,8 @@ enum SealProtector {
                 guard let signer else { throw SealInternalError("no OpenPGP signer") }
                 let entity = try pgp.keyring.sign(inner: inner, boundary: boundaries.nextBoundary(), signer: signer)
                 return ProtectedCopies(
-                    main: outer + entity.serialized(), mainEncryptedTo: [], blind: envelope.blind.map { _ in (nil, []) }
+                    main: outer + entity.serialized(), mainEncryptedTo: [],
+                    blind: envelope.bccRecipients.map { _ in (nil, []) }
                 )
             }
             func sealed(for recipients: [String]) throws -> (bytes: [UInt8], encryptedTo: [String]) {
@@ -90,11 +91,11 @@ enum SealProtector {
                     signer: signer)
                 return (
                     outer + entity.serialized(),
-                    addresses(recipients, sender: envelope.sender, self: pgp.senderKey != nil)
+                    addresses(recipients, sender: envelope.sealingSender, self: pgp.senderKey != nil)
                 )
             }
-            let main = try sealed(for: envelope.visible)
-            let blind = try envelope.blind.map { address -> ([UInt8]?, [String]) in
+            let main = try sealed(for: envelope.visibleRecipients)
+            let blind = try envelope.bccRecipients.map { address -> ([UInt8]?, [String]) in
                 let copy = try sealed(for: [address])
                 return (copy.bytes, copy.encryptedTo)
             }

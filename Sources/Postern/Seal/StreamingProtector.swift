@@ -11,7 +11,7 @@ import PosternSMIME
 struct StreamingProtector {
     let source: StreamingSource
     let plan: ProtectionPlan
-    let envelope: SealEnvelope
+    let envelope: DerivedEnvelope
     let smime: SMIMESealKeys?
     let pgp: PGPSealKeys?
     let algorithms: SealAlgorithms
@@ -39,9 +39,9 @@ struct StreamingProtector {
                     recipients: recipients, outer: outer, innerHead: innerHead, into: temporary, scratch: &made)
                 return Copy(temporary: temporary, encryptedTo: encryptedTo)
             }
-            let main = try seal(to: envelope.visible, file: outputFile)
+            let main = try seal(to: envelope.visibleRecipients, file: outputFile)
             var blind: [Copy?] = []
-            for (index, address) in envelope.blind.enumerated() {
+            for (index, address) in envelope.bccRecipients.enumerated() {
                 blind.append(
                     plan.encrypt == nil
                         ? nil : try seal(to: [address], file: SealOutputWriter.bccFile(for: outputFile, index: index)))
@@ -68,7 +68,8 @@ struct StreamingProtector {
             var encryptedTo: [String] = []
             if plan.encrypt != nil {
                 let certificates = smime.encryptionCertificates(for: recipients)
-                encryptedTo = recipients + (smime.senderCertificate != nil ? [envelope.sender].compactMap { $0 } : [])
+                encryptedTo =
+                    recipients + (smime.senderCertificate != nil ? [envelope.sealingSender].compactMap { $0 } : [])
                 if plan.sign != nil, let identity = smime.identity {
                     writer = try SMIMEStreamWriter.signingThenEncrypting(
                         identity: identity, digest: algorithms.digest, boundary: boundaries.nextBoundary(),
@@ -112,7 +113,7 @@ struct StreamingProtector {
                 written = try pgp.keyring.encrypt(
                     innerFile: innerFile, boundary: boundaries.nextBoundary(), recipients: keys,
                     encryptToSelf: selfKey, signer: signer, outputFile: bodyFile)
-                encryptedTo = recipients + (pgp.senderKey != nil ? [envelope.sender].compactMap { $0 } : [])
+                encryptedTo = recipients + (pgp.senderKey != nil ? [envelope.sealingSender].compactMap { $0 } : [])
             } else {
                 guard let signer else { throw SealInternalError("no OpenPGP signer") }
                 written = try pgp.keyring.sign(
