@@ -80,10 +80,15 @@ public struct PosternTLSClientConfiguration: Sendable {
                     chainDER.append(der)
                 }
                 let presented = chainDER
-                promise.completeWithTask {
+                // High priority, not the default: the handshake waits here for a thread of Swift's cooperative
+                // pool while the server's timer and our own greeting timer run. Behind CPU-bound work at the
+                // default priority (an embedding application's, or a parallel test run's on 2 cores) this
+                // waited up to 15 s and the send failed as a greeting timeout that the server never caused.
+                Task(priority: .high) {
                     let assessment = await check.assess(peerChainDER: presented, now: clock())
                     recorder.record(assessment)
-                    return assessment.isAcceptable ? .certificateVerified(VerificationMetadata(nil)) : .failed
+                    promise.succeed(
+                        assessment.isAcceptable ? .certificateVerified(VerificationMetadata(nil)) : .failed)
                 }
             }
         )

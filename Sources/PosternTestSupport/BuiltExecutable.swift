@@ -55,7 +55,8 @@ public enum BuiltExecutable {
         return found
     }
 
-    /// Runs `executable` with `arguments` and waits for it.
+    /// Runs `executable` with `arguments` and waits for it on a ``DedicatedThread`` (never on the
+    /// cooperative pool).
     ///
     /// - Parameters:
     ///   - directory: the working directory (default: the test process's).
@@ -64,6 +65,15 @@ public enum BuiltExecutable {
     public static func run(
         _ executable: URL, _ arguments: [String], directory: URL? = nil, stdinFile: String? = nil,
         environment: [String: String] = [:]
+    ) async throws -> ExecutableRun {
+        try await DedicatedThread.run {
+            try runBlocking(
+                executable, arguments, directory: directory, stdinFile: stdinFile, environment: environment)
+        }
+    }
+
+    private static func runBlocking(
+        _ executable: URL, _ arguments: [String], directory: URL?, stdinFile: String?, environment: [String: String]
     ) throws -> ExecutableRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("postern-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)

@@ -36,7 +36,7 @@ public struct GnuPGTestKey: Sendable {
     }
 }
 
-public struct GnuPGCommandResult {
+public struct GnuPGCommandResult: Sendable {
     public var status: Int32
     public var stdout: Data
     public var stderr: Data
@@ -55,21 +55,21 @@ public final class GnuPGTestKeyring {
     /// Encryption subkey IDs by key name.
     public private(set) var encryptionSubkeyIDs: [String: [String]] = [:]
 
-    public static func withKeyring<T>(_ keys: [GnuPGTestKey], _ body: (GnuPGTestKeyring) throws -> T) throws -> T {
-        let keyring = try GnuPGTestKeyring()
-        defer { keyring.destroy() }
-        try keyring.generate(keys)
-        return try body(keyring)
-    }
-
-    /// ``withKeyring(_:_:)`` for an async body.
-    public static func withKeyringAsync<T>(
+    /// Makes a keyring with `keys`, runs `body` on it, then kills the keyring's gpg-agent and removes its
+    /// directory, also when `body` throws.
+    public static func withKeyring<T>(
         _ keys: [GnuPGTestKey], _ body: (GnuPGTestKeyring) async throws -> T
     ) async throws -> T {
         let keyring = try GnuPGTestKeyring()
-        defer { keyring.destroy() }
-        try keyring.generate(keys)
-        return try await body(keyring)
+        let outcome: Result<T, any Error>
+        do {
+            try await keyring.generate(keys)
+            outcome = .success(try await body(keyring))
+        } catch {
+            outcome = .failure(error)
+        }
+        await keyring.destroy()
+        return try outcome.get()
     }
 
     private init() throws {
@@ -85,8 +85,8 @@ public final class GnuPGTestKeyring {
         chmod(home, 0o700)
     }
 
-    private func destroy() {
-        _ = try? run("/usr/bin/gpgconf", ["--homedir", home, "--kill", "all"])
+    private func destroy() async {
+        _ = try? await run("/usr/bin/gpgconf", ["--homedir", home, "--kill", "all"])
         // The exiting agent unlinks its sockets while we delete, which can make a single
         // recursive removal stop half-way; repeat until the directory is gone.
         for _ in 0..<50 where FileManager.default.fileExists(atPath: home) {
@@ -97,14 +97,14 @@ public final class GnuPGTestKeyring {
 
     /// Runs gpg on this keyring in batch mode, never prompting.
     @discardableResult
-    public func gpg(_ arguments: [String], stdin: Data? = nil) throws -> GnuPGCommandResult {
-        try run("/usr/bin/gpg", ["--homedir", home, "--batch", "--no-tty"] + arguments, stdin: stdin)
+    public func gpg(_ arguments: [String], stdin: Data? = nil) async throws -> GnuPGCommandResult {
+        try await run("/usr/bin/gpg", ["--homedir", home, "--batch", "--no-tty"] + arguments, stdin: stdin)
     }
 
     /// Like ``gpg(_:stdin:)`` but fails unless gpg exits 0.
     @discardableResult
-    public func gpgOK(_ arguments: [String], stdin: Data? = nil) throws -> GnuPGCommandResult {
-        let result = try gpg(arguments, stdin: stdin)
+    public func gpgOK(_ arguments: [String], stdin: Data? = nil) async throws -> GnuPGCommandResult {
+        let result = try await gpg(arguments, stdin: stdin)
         guard result.status == 0 else {
             throw GnuPGTestFailure(
                 "gpg \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderrText)")
@@ -124,32 +124,32 @@ public final class GnuPGTestKeyring {
         return path
     }
 
-    private func generate(_ keys: [GnuPGTestKey]) throws {
+    private func generate(_ keys: [GnuPGTestKey]) async throws {
         // Loopback so gpg never looks for a pinentry; the parameter blocks say whether a
         // passphrase applies (%no-protection or Passphrase:).
         let loopback = ["--pinentry-mode", "loopback"]
         let current = keys.filter { $0.kind != .expired }
         if !current.isEmpty {
             let params = try file("params", Data(current.map(parameterBlock).joined().utf8))
-            try gpgOK(loopback + ["--gen-key", params])
+            try await gpgOK(loopback + ["--gen-key", params])
         }
         let old = keys.filter { $0.kind == .expired }
         if !old.isEmpty {
             let params = try file("params-old", Data(old.map(parameterBlock).joined().utf8))
-            try gpgOK(loopback + ["--faked-system-time", "20200101T000000", "--gen-key", params])
+            try await gpgOK(loopback + ["--faked-system-time", "20200101T000000", "--gen-key", params])
         }
-        try readKeyList()
+        try await readKeyList()
         for key in keys where key.kind == .revoked {
             let fpr = try fingerprint(key.name)
             let certificate = try String(contentsOfFile: "\(home)/openpgp-revocs.d/\(fpr).rev", encoding: .utf8)
             // gpg stores the certificate with a ":" before the armor so it is not imported by accident.
             let armored = certificate.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN")
-            try gpgOK(["--import"], stdin: Data(armored.utf8))
+            try await gpgOK(["--import"], stdin: Data(armored.utf8))
         }
         for key in keys where key.kind == .untrusted {
-            try gpgOK(["--import-ownertrust"], stdin: Data("\(try fingerprint(key.name)):2:\n".utf8))
+            try await gpgOK(["--import-ownertrust"], stdin: Data("\(try fingerprint(key.name)):2:\n".utf8))
         }
-        try gpgOK(["--check-trustdb"])
+        try await gpgOK(["--check-trustdb"])
     }
 
     private func parameterBlock(_ key: GnuPGTestKey) -> String {
@@ -173,8 +173,8 @@ public final class GnuPGTestKeyring {
     }
 
     /// Maps key names to fingerprints and encryption subkeys from gpg's colon listing.
-    private func readKeyList() throws {
-        let listing = try gpgOK(["--with-colons", "--list-keys"]).stdoutText
+    private func readKeyList() async throws {
+        let listing = try await gpgOK(["--with-colons", "--list-keys"]).stdoutText
         var currentFingerprint: String?
         var expectFingerprint = false
         var subkeys: [String] = []
@@ -207,7 +207,15 @@ public final class GnuPGTestKeyring {
         flush()
     }
 
-    private func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) throws -> GnuPGCommandResult {
+    /// Runs `tool` and waits for it on a ``DedicatedThread``.
+    private func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) async throws -> GnuPGCommandResult {
+        let home = home
+        return try await DedicatedThread.run { try Self.runBlocking(tool, arguments, stdin: stdin, home: home) }
+    }
+
+    private static func runBlocking(
+        _ tool: String, _ arguments: [String], stdin: Data?, home: String
+    ) throws -> GnuPGCommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments

@@ -10,7 +10,11 @@ public enum OpenSSLReferencePin {
     }
 
     /// The pin of the (first) certificate in the PEM file at `path`.
-    public static func ofCertificate(at path: String) throws -> String {
+    public static func ofCertificate(at path: String) async throws -> String {
+        try await DedicatedThread.run { try computeBlocking(path) }
+    }
+
+    private static func computeBlocking(_ path: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // The path is passed as a positional parameter ($1), never interpolated into the script.

@@ -37,22 +37,26 @@ public final class SMIMETestPKI: Sendable {
     // MARK: - Building blocks
 
     /// Makes a private key with `openssl genpkey`.
-    public func makeKey(_ name: String, kind: KeyKind) throws -> String {
+    public func makeKey(_ name: String, kind: KeyKind) async throws -> String {
         let keyPath = path("\(name).key")
         switch kind {
         case .rsa(let bits):
-            try Self.openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:\(bits)", "-out", keyPath])
+            try await Self.openssl([
+                "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:\(bits)", "-out", keyPath,
+            ])
         case .ecP256:
-            try Self.openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath])
+            try await Self.openssl([
+                "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyPath,
+            ])
         }
         return keyPath
     }
 
     /// Makes a self-signed CA and the `openssl ca` database that issues from it.
-    public func makeCA(_ name: String) throws -> Identity {
-        let key = try makeKey(name, kind: .rsa(bits: 2048))
+    public func makeCA(_ name: String) async throws -> Identity {
+        let key = try await makeKey(name, kind: .rsa(bits: 2048))
         let certificate = path("\(name).pem")
-        try Self.openssl([
+        try await Self.openssl([
             "req", "-x509", "-new", "-key", key, "-subj", "/O=Postern Test/CN=\(name)", "-days", "3650",
             "-sha256", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", certificate,
@@ -87,8 +91,8 @@ public final class SMIMETestPKI: Sendable {
     }
 
     /// Issues an intermediate CA from `issuer` and sets up its own `openssl ca` database.
-    public func makeIntermediateCA(_ name: String, issuer: Identity) throws -> Identity {
-        let intermediate = try issue(
+    public func makeIntermediateCA(_ name: String, issuer: Identity) async throws -> Identity {
+        let intermediate = try await issue(
             name, issuer: issuer, sanEmails: [], keyUsage: "critical,keyCertSign,cRLSign", extendedKeyUsage: nil,
             basicConstraints: "critical,CA:TRUE")
         try makeDatabase(for: name)
@@ -106,12 +110,12 @@ public final class SMIMETestPKI: Sendable {
         _ name: String, kind: KeyKind = .rsa(bits: 2048), issuer: Identity, sanEmails: [String],
         subjectEmail: String? = nil, keyUsage: String? = nil, extendedKeyUsage: String? = "emailProtection",
         validity: (start: String, end: String)? = nil, basicConstraints: String = "CA:FALSE"
-    ) throws -> Identity {
-        let key = try makeKey(name, kind: kind)
+    ) async throws -> Identity {
+        let key = try await makeKey(name, kind: kind)
         let request = path("\(name).csr")
         var subject = "/CN=\(name)"
         if let subjectEmail { subject += "/emailAddress=\(subjectEmail)" }
-        try Self.openssl(["req", "-new", "-key", key, "-subj", subject, "-out", request])
+        try await Self.openssl(["req", "-new", "-key", key, "-subj", subject, "-out", request])
 
         let usage: String
         if let keyUsage {
@@ -143,7 +147,7 @@ public final class SMIMETestPKI: Sendable {
         } else {
             arguments += ["-days", "3650"]
         }
-        try Self.openssl(arguments)
+        try await Self.openssl(arguments)
         return Identity(name: name, certificatePath: certificate, keyPath: key)
     }
 
@@ -153,12 +157,12 @@ public final class SMIMETestPKI: Sendable {
     /// - Returns: the identities by name, and the directory's path.
     public func issueRecipients(
         _ names: [String], issuer: Identity, email: (String) -> String, directory: String = "certs"
-    ) throws -> (identities: [String: Identity], directory: String) {
+    ) async throws -> (identities: [String: Identity], directory: String) {
         let certificates = path(directory)
         try FileManager.default.createDirectory(atPath: certificates, withIntermediateDirectories: true)
         var identities: [String: Identity] = [:]
         for name in names {
-            let identity = try issue(name, issuer: issuer, sanEmails: [email(name)])
+            let identity = try await issue(name, issuer: issuer, sanEmails: [email(name)])
             identities[name] = identity
             try FileManager.default.copyItem(atPath: identity.certificatePath, toPath: "\(certificates)/\(name).pem")
         }
@@ -175,17 +179,23 @@ public final class SMIMETestPKI: Sendable {
 
     /// Runs `openssl` with arguments (never secrets) and throws on a non-zero exit.
     @discardableResult
-    public static func openssl(_ arguments: [String], stdin: Data? = nil) throws -> Data {
-        let result = try run("/usr/bin/openssl", arguments, stdin: stdin)
+    public static func openssl(_ arguments: [String], stdin: Data? = nil) async throws -> Data {
+        let result = try await run("/usr/bin/openssl", arguments, stdin: stdin)
         guard result.status == 0 else {
             throw ToolFailure(command: "openssl " + arguments.joined(separator: " "), stderr: result.stderr)
         }
         return result.stdout
     }
 
-    /// Runs a tool and returns its status and output, whatever the status.
+    /// Runs a tool and returns its status and output, whatever the status; waits on a ``DedicatedThread``.
     public static func run(
         _ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]
+    ) async throws -> ToolResult {
+        try await DedicatedThread.run { try runBlocking(executable, arguments, stdin: stdin, environment: environment) }
+    }
+
+    private static func runBlocking(
+        _ executable: String, _ arguments: [String], stdin: Data?, environment: [String: String]
     ) throws -> ToolResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

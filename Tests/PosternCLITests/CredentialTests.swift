@@ -16,7 +16,7 @@ import Testing
             try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: pki.valid)) { server in
                 let directory = try TemporaryDirectory()
                 let message = try directory.write("From: a@example.org\nTo: b@example.org\n\nhi\n", to: "m.eml")
-                let result = try PosternProcess.run(
+                let result = try await PosternProcess.run(
                     [
                         verb, "--server", "mail.test", "--connect", "127.0.0.1:\(server.port)", "--ca-file",
                         pki.caFilePath,
@@ -65,8 +65,8 @@ import Testing
     }
 
     @Test(arguments: [["--password", canary], ["--password=\(canary)"]])
-    func aPasswordInArgvIsRefusedWithoutEcho(password: [String]) throws {
-        let result = try PosternProcess.run(
+    func aPasswordInArgvIsRefusedWithoutEcho(password: [String]) async throws {
+        let result = try await PosternProcess.run(
             ["send", "--server", "smtp.example.org", "--user", "bob"] + password + ["--format", "json", "-v"])
         #expect(result.status == 64)
         #expect(!result.stdout.contains(Self.canary) && !result.stderr.contains(Self.canary))

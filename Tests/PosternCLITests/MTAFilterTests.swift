@@ -251,86 +251,86 @@ import Testing
 
 /// The real binary under `--mta-filter`: failures before any connection are deferred or bounced as pipe(8) needs.
 @Suite struct MTAFilterProcessTests {
-    static func run(_ arguments: [String], stdin: String, environment: [String: String] = [:]) throws
+    static func run(_ arguments: [String], stdin: String, environment: [String: String] = [:]) async throws
         -> ProcessOutput
     {
         let directory = try TemporaryDirectory()
         let input = try directory.write(stdin, to: "stdin")
-        return try PosternProcess.run(arguments, stdinFile: input, environment: environment)
+        return try await PosternProcess.run(arguments, stdinFile: input, environment: environment)
     }
 
     static let letter = "From: alice@example.org\nTo: bob@example.org\nSubject: hi\n\nbody\n"
 
-    @Test func aMasterCfTypoDefersInsteadOfBouncing() throws {
-        let result = try Self.run(
+    @Test func aMasterCfTypoDefersInsteadOfBouncing() async throws {
+        let result = try await Self.run(
             ["--mta-filter", "-Q", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.3.5 postern: deferred: unknown option -Q"))
         #expect(result.stderr.isEmpty)
     }
 
-    @Test func aMissingConfigurationDefers() throws {
+    @Test func aMissingConfigurationDefers() async throws {
         let directory = try TemporaryDirectory()
         let missing = directory.url.appendingPathComponent("filter.yaml").path
-        let result = try Self.run(
+        let result = try await Self.run(
             ["-C", missing, "--mta-filter", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail,
             stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.3.5 postern: deferred: \(missing):1:1: error: no configuration found"))
     }
 
-    @Test func aBrokenPolicyDefersWithItsLocation() throws {
+    @Test func aBrokenPolicyDefersWithItsLocation() async throws {
         let directory = try TemporaryDirectory()
         let policy = try directory.write("postern-policy: 1\nname: b\nbogus: 1\n", to: "org.yaml")
         let config = try directory.write(
             "postern-config: 1\nserver: smtp.example.org\npolicies: [org.yaml]\n", to: "filter.yaml")
-        let result = try Self.run(
+        let result = try await Self.run(
             ["-C", config, "--mta-filter", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.3.5 postern: deferred: \(policy):3:1: error: unknown key 'bogus'"))
     }
 
-    @Test func anUnreachableServerDefers() throws {
+    @Test func anUnreachableServerDefers() async throws {
         let directory = try TemporaryDirectory()
         // Port 1 on loopback: nothing listens there (connection refused).
         let config = try directory.write(
             "postern-config: 1\nserver: localhost:1\nconnect: 127.0.0.1:1\nsecurity: implicit-tls\ntimeout: 5\n",
             to: "filter.yaml")
-        let result = try Self.run(
+        let result = try await Self.run(
             ["-C", config, "--mta-filter", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail,
             stdin: Self.letter)
         #expect(result.status == 75)
         #expect(result.stdout.hasPrefix("4.4.1 postern: deferred: connection-failed: cannot connect to 127.0.0.1:1"))
         // -v is ignored under --mta-filter: no trace may come before the status line.
-        let verbose = try Self.run(
+        let verbose = try await Self.run(
             ["-C", config, "--mta-filter", "-v", "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail,
             stdin: Self.letter)
         #expect(verbose.status == 75)
         #expect(verbose.stdout.hasPrefix("4.4.1 "))
         #expect(verbose.stderr.isEmpty, "\(verbose.stderr)")
         // The same failure without --mta-filter keeps the contract's 69.
-        let plain = try Self.run(
+        let plain = try await Self.run(
             ["-C", config, "-i", "-f", "", "--", "bob@example.org"].prefixedBySendmail, stdin: Self.letter)
         #expect(plain.status == 69)
     }
 
-    @Test func aMalformedMessageBounces() throws {
+    @Test func aMalformedMessageBounces() async throws {
         let directory = try TemporaryDirectory()
         let config = try directory.write("postern-config: 1\nserver: localhost:1\n", to: "filter.yaml")
-        let result = try Self.run(
+        let result = try await Self.run(
             ["-C", config, "--mta-filter", "-i", "--", "bob@example.org"].prefixedBySendmail, stdin: "no header here\n")
         #expect(result.status == 65)
         #expect(result.stdout.hasPrefix("5.6.0 postern: malformed message: stdin: not an RFC 5322 message"))
     }
 
-    @Test func aPolicyDenialBouncesNamingTheViolationAndItsSource() throws {
+    @Test func aPolicyDenialBouncesNamingTheViolationAndItsSource() async throws {
         let directory = try TemporaryDirectory()
         let policy = try directory.write(
             "postern-policy: 1\nname: org\nenvelope:\n  recipients:\n    deny: [\"*@partner.example\"]\n",
             to: "org.yaml")
         let config = try directory.write(
             "postern-config: 1\nserver: localhost:1\nconnect: 127.0.0.1:1\npolicies: [org.yaml]\n", to: "filter.yaml")
-        let result = try Self.run(
+        let result = try await Self.run(
             ["-C", config, "--mta-filter", "-i", "-f", "alice@example.org", "--", "bob@partner.example"]
                 .prefixedBySendmail,
             stdin: Self.letter)

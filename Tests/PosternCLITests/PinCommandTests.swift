@@ -10,8 +10,8 @@ struct PinCommandTests {
     func certMatchesOpenSSL() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             for identity in [pki.valid, pki.selfSigned, pki.root] {
-                let expected = try OpenSSLReferencePin.ofCertificate(at: identity.certificatePath)
-                let result = try PosternProcess.run(["pin", "--cert", identity.certificatePath])
+                let expected = try await OpenSSLReferencePin.ofCertificate(at: identity.certificatePath)
+                let result = try await PosternProcess.run(["pin", "--cert", identity.certificatePath])
                 #expect(result.status == 0, "\(result.stderr)")
                 #expect(result.stdout == expected + "\n")
                 #expect(result.stderr.isEmpty)
@@ -24,16 +24,17 @@ struct PinCommandTests {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let der = pki.directory.appendingPathComponent("valid.der")
             try Data(pki.valid.certificate.serializeAsPEM().derBytes).write(to: der)
-            let result = try PosternProcess.run(["pin", "--cert", der.path])
+            let result = try await PosternProcess.run(["pin", "--cert", der.path])
             #expect(result.status == 0)
-            #expect(result.stdout == (try OpenSSLReferencePin.ofCertificate(at: pki.valid.certificatePath)) + "\n")
+            await #expect(
+                result.stdout == (try OpenSSLReferencePin.ofCertificate(at: pki.valid.certificatePath)) + "\n")
         }
     }
 
     @Test("pin --cert --chain prints one line per certificate, pin then subject, in file order")
     func certChain() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
-            let result = try PosternProcess.run(["pin", "--cert", pki.valid.chainPath, "--chain"])
+            let result = try await PosternProcess.run(["pin", "--cert", pki.valid.chainPath, "--chain"])
             #expect(result.status == 0, "\(result.stderr)")
             let lines = result.stdout.split(separator: "\n").map(String.init)
             let pins = try pki.valid.chainPins
@@ -47,7 +48,7 @@ struct PinCommandTests {
     @Test("pin --cert --format json reports the leaf in transport.certificate")
     func certJSON() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
-            let result = try PosternProcess.run(["pin", "--cert", pki.valid.chainPath, "--format", "json"])
+            let result = try await PosternProcess.run(["pin", "--cert", pki.valid.chainPath, "--format", "json"])
             #expect(result.status == 0)
             let json = try result.jsonObject()
             #expect(Set(json.keys) == reportKeys)
@@ -61,17 +62,19 @@ struct PinCommandTests {
     }
 
     @Test("pin --cert: a missing file is 66, a file without a certificate is 65")
-    func certErrors() throws {
+    func certErrors() async throws {
         let directory = try TemporaryDirectory()
-        let missing = try PosternProcess.run(["pin", "--cert", directory.url.appendingPathComponent("nope.pem").path])
+        let missing = try await PosternProcess.run([
+            "pin", "--cert", directory.url.appendingPathComponent("nope.pem").path,
+        ])
         #expect(missing.status == 66)
         #expect(missing.stdout.isEmpty)
         let garbage = try directory.write("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", to: "g.pem")
-        let bad = try PosternProcess.run(["pin", "--cert", garbage])
+        let bad = try await PosternProcess.run(["pin", "--cert", garbage])
         #expect(bad.status == 65)
         #expect(bad.stdout.isEmpty)
         let text = try directory.write("hello\n", to: "t.pem")
-        #expect(try PosternProcess.run(["pin", "--cert", text]).status == 65)
+        await #expect(try PosternProcess.run(["pin", "--cert", text]).status == 65)
     }
 
     @Test("pin --server over implicit TLS: verified with --ca-file, pin of the presented leaf")
@@ -79,7 +82,7 @@ struct PinCommandTests {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let script = SMTPServerScript(security: .implicitTLS, identity: pki.valid)
             try await withScriptedSMTPServer(script) { server in
-                let result = try PosternProcess.run([
+                let result = try await PosternProcess.run([
                     "pin", "--server", "mail.test", "--connect", "127.0.0.1:\(server.port)",
                     "--ca-file", pki.caFilePath, "--format", "json",
                 ])
@@ -104,7 +107,7 @@ struct PinCommandTests {
                 let script = SMTPServerScript(security: .implicitTLS, identity: identity)
                 try await withScriptedSMTPServer(script) { server in
                     // No --ca-file: the test root is not a trust anchor, so nothing verifies.
-                    let result = try PosternProcess.run(["pin", "--server", "127.0.0.1:\(server.port)"])
+                    let result = try await PosternProcess.run(["pin", "--server", "127.0.0.1:\(server.port)"])
                     #expect(result.status == 0, "\(result.stderr)")
                     #expect(result.stdout == (try identity.pin.description) + "\n")
                     #expect(result.stderr.contains("not verified: certificate-untrusted"))
@@ -119,7 +122,7 @@ struct PinCommandTests {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let script = SMTPServerScript(security: .implicitTLS, identity: pki.wrongName)
             try await withScriptedSMTPServer(script) { server in
-                let result = try PosternProcess.run([
+                let result = try await PosternProcess.run([
                     "pin", "--server", "127.0.0.1:\(server.port)", "--chain", "--ca-file", pki.caFilePath,
                 ])
                 #expect(result.status == 0, "\(result.stderr)")
@@ -139,7 +142,7 @@ struct PinCommandTests {
         let port = try await withTestPKI { (pki: TestPKI) async throws -> Int in
             try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: pki.valid)) { $0.port }
         }
-        let result = try PosternProcess.run(["pin", "--server", "127.0.0.1:\(port)", "--timeout", "5"])
+        let result = try await PosternProcess.run(["pin", "--server", "127.0.0.1:\(port)", "--timeout", "5"])
         #expect(result.status == 69)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("postern pin"))
@@ -148,7 +151,7 @@ struct PinCommandTests {
     @Test("pin --server against a plaintext SMTP server: no certificate, 69")
     func serverWithoutTLS() async throws {
         try await withScriptedSMTPServer(SMTPServerScript(security: .plaintext)) { server in
-            let result = try PosternProcess.run(["pin", "--server", "127.0.0.1:\(server.port)", "--timeout", "5"])
+            let result = try await PosternProcess.run(["pin", "--server", "127.0.0.1:\(server.port)", "--timeout", "5"])
             #expect(result.status == 69, "\(result.stderr)")
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.contains("no certificate obtained"))
@@ -162,7 +165,7 @@ extension PinCommandTests {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             let script = SMTPServerScript(security: .startTLS, identity: pki.valid)
             let recording = try await withScriptedSMTPServer(script) { server in
-                let result = try PosternProcess.run([
+                let result = try await PosternProcess.run([
                     "pin", "--server", "mail.test", "--connect", "127.0.0.1:\(server.port)", "--starttls",
                     "--ca-file", pki.caFilePath, "--format", "json", "--timeout", "10",
                 ])
@@ -192,7 +195,7 @@ extension PinCommandTests {
             injected.injectedAfterStartTLSReply = Array("250 AUTH PLAIN\r\n".utf8)
             for (script, code) in [(stripped, "starttls-unavailable"), (injected, "response-injection")] {
                 try await withScriptedSMTPServer(script) { server in
-                    let result = try PosternProcess.run([
+                    let result = try await PosternProcess.run([
                         "pin", "--server", "127.0.0.1:\(server.port)", "--starttls", "--timeout", "10",
                     ])
                     #expect(result.status == 69, "\(result.stderr)")

@@ -37,20 +37,20 @@ private let misspelled = """
     """
 
 @Suite struct PolicyLintTests {
-    @Test func validFilesPassWithAnOkSummary() throws {
+    @Test func validFilesPassWithAnOkSummary() async throws {
         let directory = try TemporaryDirectory()
         let first = try directory.write(partnerPolicy, to: "partner.yaml")
         let second = try directory.write(forbidEncryption, to: "no-crypto.yaml")
-        let result = try PosternProcess.run(["policy", "lint", first, second])
+        let result = try await PosternProcess.run(["policy", "lint", first, second])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("postern policy lint: ok (2 files)"))
         #expect(!result.stderr.contains("error:"))
     }
 
-    @Test func errorsAreLocatedAndExit78() throws {
+    @Test func errorsAreLocatedAndExit78() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(misspelled, to: "broken.yaml")
-        let result = try PosternProcess.run(["policy", "lint", file])
+        let result = try await PosternProcess.run(["policy", "lint", file])
         #expect(result.status == 78)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("\(file):4:3: error: ") && $0.contains("securty") })
@@ -59,11 +59,11 @@ private let misspelled = """
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func jsonListsTheDiagnosticsInErrorAndNoViolations() throws {
+    @Test func jsonListsTheDiagnosticsInErrorAndNoViolations() async throws {
         let directory = try TemporaryDirectory()
         let good = try directory.write(partnerPolicy, to: "good.yaml")
         let bad = try directory.write(misspelled, to: "bad.yaml")
-        let result = try PosternProcess.run(["policy", "lint", good, bad, "--format", "json"])
+        let result = try await PosternProcess.run(["policy", "lint", good, bad, "--format", "json"])
         #expect(result.status == 78)
         let json = try result.jsonObject()
         #expect(Set(json.keys) == reportKeys)
@@ -78,21 +78,21 @@ private let misspelled = """
         #expect(result.stderr.contains("\(bad):4:3: error: "))
     }
 
-    @Test func missingOrUnreadableFileIsALocatedErrorWithExit66() throws {
+    @Test func missingOrUnreadableFileIsALocatedErrorWithExit66() async throws {
         let directory = try TemporaryDirectory()
         let good = try directory.write(partnerPolicy, to: "good.yaml")
         let missing = directory.url.appendingPathComponent("missing.yaml").path
         for target in [missing, directory.url.path] {
-            let result = try PosternProcess.run(["policy", "lint", good, target])
+            let result = try await PosternProcess.run(["policy", "lint", good, target])
             #expect(result.status == 66, "\(target): \(result.stderr)")
             #expect(result.stderr.contains("\(target):1:1: error: "))
         }
     }
 
-    @Test func validJSONReportHasNullError() throws {
+    @Test func validJSONReportHasNullError() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "good.yaml")
-        let json = try PosternProcess.run(["policy", "lint", file, "--format", "json"]).jsonObject()
+        let json = try await PosternProcess.run(["policy", "lint", file, "--format", "json"]).jsonObject()
         #expect(json["decision"] as? String == "allow")
         #expect(json["exit-code"] as? Int == 0)
         #expect(json["error"] is NSNull)
@@ -100,10 +100,10 @@ private let misspelled = """
 }
 
 @Suite struct ExplainTests {
-    @Test func textNamesEachRequirementWithRuleAndFileLine() throws {
+    @Test func textNamesEachRequirementWithRuleAndFileLine() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "partner.yaml")
-        let result = try PosternProcess.run([
+        let result = try await PosternProcess.run([
             "explain", "--policy", file, "--from", "ann@example.org", "--to", "bob@partner.example", "--server",
             "smtp.example.org:465",
         ])
@@ -118,10 +118,10 @@ private let misspelled = """
         #expect(lines.contains { $0.contains("rules applied: partner-encrypt") })
     }
 
-    @Test func ruleThatDoesNotMatchIsNotApplied() throws {
+    @Test func ruleThatDoesNotMatchIsNotApplied() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "partner.yaml")
-        let result = try PosternProcess.run([
+        let result = try await PosternProcess.run([
             "explain", "--policy", file, "--from", "ann@example.org", "--to", "carl@elsewhere.example",
         ])
         #expect(result.status == 0)
@@ -130,10 +130,10 @@ private let misspelled = """
         #expect(!encrypt.contains("partner-encrypt"))
     }
 
-    @Test func jsonCarriesLayersAndEffectiveProvenance() throws {
+    @Test func jsonCarriesLayersAndEffectiveProvenance() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "partner.yaml")
-        let result = try PosternProcess.run([
+        let result = try await PosternProcess.run([
             "explain", "--policy", file, "--from", "ann@example.org", "--to", "bob@partner.example", "--format", "json",
         ])
         #expect(result.status == 0)
@@ -154,10 +154,10 @@ private let misspelled = """
         #expect(result.stdout.split(separator: "\n").count == 1)
     }
 
-    @Test func staticDenialExits77WithLocatedViolations() throws {
+    @Test func staticDenialExits77WithLocatedViolations() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "partner.yaml")
-        let result = try PosternProcess.run([
+        let result = try await PosternProcess.run([
             "explain", "--policy", file, "--from", "mallory@evil.example", "--to", "bob@partner.example", "--format",
             "json",
         ])
@@ -173,11 +173,11 @@ private let misspelled = """
         #expect(result.stderr.contains("sender-not-allowed"))
     }
 
-    @Test func conflictingLayersArePolicyConflict() throws {
+    @Test func conflictingLayersArePolicyConflict() async throws {
         let directory = try TemporaryDirectory()
         let partner = try directory.write(partnerPolicy, to: "partner.yaml")
         let noCrypto = try directory.write(forbidEncryption, to: "no-crypto.yaml")
-        let result = try PosternProcess.run([
+        let result = try await PosternProcess.run([
             "explain", "--policy", partner, "--policy", noCrypto, "--from", "ann@example.org", "--to",
             "bob@partner.example", "--format", "json",
         ])
@@ -188,10 +188,10 @@ private let misspelled = """
         #expect((json["policy"] as? [String: Any])?["layers"] as? [String] == [partner, noCrypto])
     }
 
-    @Test func brokenPolicyExits78WithLocatedErrors() throws {
+    @Test func brokenPolicyExits78WithLocatedErrors() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(misspelled, to: "broken.yaml")
-        let result = try PosternProcess.run(["explain", "--policy", file, "--format", "json"])
+        let result = try await PosternProcess.run(["explain", "--policy", file, "--format", "json"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("\(file):4:3: error: "))
         let json = try result.jsonObject()
@@ -201,21 +201,21 @@ private let misspelled = """
         #expect((json["error"] as? String)?.contains("\(file):4:3") == true)
     }
 
-    @Test func missingPolicyExits66() throws {
-        let result = try PosternProcess.run(["explain", "--policy", "/nonexistent/postern-policy.yaml"])
+    @Test func missingPolicyExits66() async throws {
+        let result = try await PosternProcess.run(["explain", "--policy", "/nonexistent/postern-policy.yaml"])
         #expect(result.status == 66)
         #expect(result.stderr.contains("/nonexistent/postern-policy.yaml:1:1: error: "))
     }
 
-    @Test func environmentPolicyThenBuiltInBaseline() throws {
+    @Test func environmentPolicyThenBuiltInBaseline() async throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write(partnerPolicy, to: "partner.yaml")
-        let fromEnvironment = try PosternProcess.run(
+        let fromEnvironment = try await PosternProcess.run(
             ["explain", "--format", "json"], environment: ["POSTERN_POLICY": file]
         ).jsonObject()
         #expect((fromEnvironment["policy"] as? [String: Any])?["layers"] as? [String] == [file])
 
-        let baseline = try PosternProcess.run(["explain"])
+        let baseline = try await PosternProcess.run(["explain"])
         #expect(baseline.status == 0)
         #expect(baseline.stdout.contains("policy layers: <built-in baseline>"))
         #expect(baseline.stdout.contains("transport.security"))

@@ -18,8 +18,8 @@ enum PosternProcess {
     static func run(
         _ arguments: [String], executable: URL? = nil, directory: URL? = nil, stdinFile: String? = nil,
         environment: [String: String] = [:]
-    ) throws -> ProcessOutput {
-        try BuiltExecutable.run(
+    ) async throws -> ProcessOutput {
+        try await BuiltExecutable.run(
             executable ?? self.executable(), arguments, directory: directory, stdinFile: stdinFile,
             environment: environment)
     }

@@ -133,17 +133,17 @@ private final class CookbookSandbox {
 
     /// Runs the real postern in the sandbox. `check` and `send` get `--connect 127.0.0.1:9` unless the command
     /// names one, so that no recipe can reach the network even if a policy unexpectedly allowed the connection.
-    func run(_ arguments: [String]) throws -> ProcessOutput {
+    func run(_ arguments: [String]) async throws -> ProcessOutput {
         var arguments = arguments
         if ["check", "send"].contains(arguments.first), !arguments.contains("--connect") {
             arguments += ["--connect", "127.0.0.1:9", "--timeout", "5"]
         }
-        return try PosternProcess.run(arguments, directory: directory.url)
+        return try await PosternProcess.run(arguments, directory: directory.url)
     }
 
     /// Runs with `--format json` and returns the report.
-    func report(_ arguments: [String]) throws -> (status: Int32, report: [String: Any]) {
-        let output = try run(arguments + ["--format", "json"])
+    func report(_ arguments: [String]) async throws -> (status: Int32, report: [String: Any]) {
+        let output = try await run(arguments + ["--format", "json"])
         return (output.status, try output.jsonObject())
     }
 }
@@ -202,14 +202,14 @@ struct ReadmeCookbookTests {
     }
 
     @Test("every command in the cookbook prints the lines and returns the status the README shows")
-    func consoleBlocksHold() throws {
+    func consoleBlocksHold() async throws {
         let readme = try Readme.text()
         let commands = try ConsoleCommand.parse(Readme.blocks("console", in: try Readme.cookbook()))
         #expect(commands.count >= 10)
         #expect(commands.filter { $0.expectedStatus != nil }.count >= 6)
         let sandbox = try CookbookSandbox(readme: readme)
         for command in commands {
-            let output = try sandbox.run(command.arguments)
+            let output = try await sandbox.run(command.arguments)
             #expect(!command.expectedLines.isEmpty, "\(command) shows no output")
             let missing = command.missingLines(in: output)
             #expect(
@@ -225,12 +225,12 @@ struct ReadmeCookbookTests {
     }
 
     @Test("the recipes' outcomes, from the JSON reports")
-    func recipeOutcomes() throws {
+    func recipeOutcomes() async throws {
         let sandbox = try CookbookSandbox(readme: try Readme.text())
         let envelope = ["--from", "alice@example.org", "--to", "bob@example.org", "--server", "smtp.example.org"]
 
         // 1. implicit TLS only: STARTTLS refused at the connect checkpoint, citing the security line.
-        let starttls = try sandbox.report([
+        let starttls = try await sandbox.report([
             "check", "--policy", "policies/implicit-tls-only.yaml", "--server", "smtp.example.org:587", "--security",
             "starttls",
         ])
@@ -239,7 +239,7 @@ struct ReadmeCookbookTests {
         #expect(starttls.report["transport"] is NSNull, "refused before connecting: no transport facts")
 
         // 2. pinned STARTTLS for the partner, pin-required for anyone else.
-        let partner = try sandbox.report([
+        let partner = try await sandbox.report([
             "explain", "--policy", "policies/partner-pinned-starttls.yaml", "--from", "alice@example.org", "--to",
             "bob@partner.example", "--server", "smtp.partner.example:587",
         ])
@@ -248,29 +248,30 @@ struct ReadmeCookbookTests {
         let pinSets = effective("transport.pins", in: partner.report) as? [[String]]
         #expect(pinSets?.count == 1)
         #expect(pinSets?.first?.allSatisfy { $0.hasPrefix("sha256//EXAMPLE+PIN+") } == true)
-        let other = try sandbox.report([
+        let other = try await sandbox.report([
             "check", "--policy", "policies/partner-pinned-starttls.yaml", "--server", "smtp.other.example:587",
             "--security", "starttls",
         ])
         #expect(other.status == 77)
         #expect(violations(other.report) == ["pin-required@policies/partner-pinned-starttls.yaml:15"])
-        let otherImplicit = try sandbox.report([
+        let otherImplicit = try await sandbox.report([
             "explain", "--policy", "policies/partner-pinned-starttls.yaml", "--server", "smtp.other.example",
         ])
         #expect(effective("transport.security", in: otherImplicit.report) as? [String] == ["implicit-tls", "starttls"])
 
         // 3. encrypt to external domains: required with one external recipient, optional without; no key is 77.
-        let external = try sandbox.report([
+        let external = try await sandbox.report([
             "explain", "--policy", "policies/encrypt-external.yaml", "--from", "alice@example.org", "--to",
             "bob@partner.example", "--to", "carol@example.org", "--server", "smtp.example.org",
         ])
         #expect(external.status == 0)
         #expect(effective("message.encrypt", in: external.report) as? String == "required")
-        let internalOnly = try sandbox.report(["explain", "--policy", "policies/encrypt-external.yaml"] + envelope)
+        let internalOnly = try await sandbox.report(
+            ["explain", "--policy", "policies/encrypt-external.yaml"] + envelope)
         #expect(effective("message.encrypt", in: internalOnly.report) as? String == "optional")
         // seal --format json writes the message to --output; denied, it writes nothing there.
         let output = sandbox.directory.url.appendingPathComponent("sealed.eml").path
-        let sealed = try sandbox.report([
+        let sealed = try await sandbox.report([
             "seal", "--policy", "policies/encrypt-external.yaml", "--smime-certs", "keys/demo/smime/certs",
             "--output", output, "Examples/ComplianceTable/samples/external.eml",
         ])
@@ -279,19 +280,19 @@ struct ReadmeCookbookTests {
         #expect(!FileManager.default.fileExists(atPath: output))
 
         // 4. layering: the team layer tightens; the relaxed one gains nothing, in either order; no mode is a conflict.
-        let confidential = try sandbox.report(
+        let confidential = try await sandbox.report(
             ["explain", "--policy", "policies/baseline.yaml", "--policy", "policies/team-confidential.yaml"] + envelope)
         #expect(effective("message.sign", in: confidential.report) as? String == "required")
         #expect(effective("message.encrypt", in: confidential.report) as? String == "required")
         #expect(effective("message.formats", in: confidential.report) as? [String] == ["smime"])
 
-        let orgFirst = try sandbox.report(
+        let orgFirst = try await sandbox.report(
             ["explain", "--policy", "policies/implicit-tls-only.yaml", "--policy", "policies/team-relaxed.yaml"]
                 + envelope)
-        let teamFirst = try sandbox.report(
+        let teamFirst = try await sandbox.report(
             ["explain", "--policy", "policies/team-relaxed.yaml", "--policy", "policies/implicit-tls-only.yaml"]
                 + envelope)
-        let orgAlone = try sandbox.report(["explain", "--policy", "policies/implicit-tls-only.yaml"] + envelope)
+        let orgAlone = try await sandbox.report(["explain", "--policy", "policies/implicit-tls-only.yaml"] + envelope)
         for result in [orgFirst, teamFirst] {
             #expect(result.status == 0)
             #expect(effective("transport.security", in: result.report) as? [String] == ["implicit-tls"])
@@ -306,14 +307,14 @@ struct ReadmeCookbookTests {
             #expect(first == effective(field, in: teamFirst.report).map { "\($0)" }, "\(field)")
             #expect(first == effective(field, in: orgAlone.report).map { "\($0)" }, "\(field)")
         }
-        let relaxedStarttls = try sandbox.report([
+        let relaxedStarttls = try await sandbox.report([
             "check", "--policy", "policies/implicit-tls-only.yaml", "--policy", "policies/team-relaxed.yaml",
             "--server", "smtp.example.org:587", "--security", "starttls",
         ])
         #expect(relaxedStarttls.status == 77)
         #expect(violations(relaxedStarttls.report) == ["implicit-tls-required@policies/implicit-tls-only.yaml:8"])
 
-        let conflict = try sandbox.report(
+        let conflict = try await sandbox.report(
             ["explain", "--policy", "policies/implicit-tls-only.yaml", "--policy", "policies/pinned-starttls.yaml"]
                 + envelope)
         #expect(conflict.status == 77)

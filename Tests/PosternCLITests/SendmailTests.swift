@@ -105,54 +105,54 @@ import Testing
 
     /// stdin is /dev/null in these tests: the command line is accepted, then the empty input is a data error (65),
     /// found before any connection or password lookup.
-    @Test func sendmailVerbParsesThenRefusesAnEmptyMessage() throws {
+    @Test func sendmailVerbParsesThenRefusesAnEmptyMessage() async throws {
         let configured = try ConfiguredEnvironment()
-        let result = try PosternProcess.run(
+        let result = try await PosternProcess.run(
             ["sendmail", "-oem", "-oi", "-f", "me@example.org", "a@example.org"], environment: configured.environment)
         #expect(result.status == 65)
         #expect(result.stderr.contains("postern sendmail: stdin: not an RFC 5322 message"))
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func addressWithLineBreakExits65() throws {
-        let result = try PosternProcess.run(["sendmail", "a@example.org\r\nDATA"])
+    @Test func addressWithLineBreakExits65() async throws {
+        let result = try await PosternProcess.run(["sendmail", "a@example.org\r\nDATA"])
         #expect(result.status == 65)
     }
 
-    @Test func invokedAsSendmailBehavesAsTheSendmailVerb() throws {
+    @Test func invokedAsSendmailBehavesAsTheSendmailVerb() async throws {
         let directory = try TemporaryDirectory()
         let link = directory.url.appendingPathComponent("sendmail")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: try PosternProcess.executable())
 
         let configured = try ConfiguredEnvironment()
         let environment = configured.environment
-        let accepted = try PosternProcess.run(["-t", "-i", "-v"], executable: link, environment: environment)
+        let accepted = try await PosternProcess.run(["-t", "-i", "-v"], executable: link, environment: environment)
         #expect(accepted.status == 65)
         #expect(accepted.stderr.contains("postern sendmail: stdin: not an RFC 5322 message"))
         #expect(accepted.stderr.contains("from-headers=yes"))
 
-        let json = try PosternProcess.run(
+        let json = try await PosternProcess.run(
             ["-oi", "--format", "json", "a@example.org"], executable: link, environment: environment)
         #expect(json.status == 65)
         #expect(try json.jsonObject()["verb"] as? String == "sendmail")
 
         // Not parsed as postern verbs: "send" is just a recipient here, "-bp" a sendmail mode.
-        #expect(try PosternProcess.run(["send"], executable: link, environment: environment).status == 65)
-        #expect(try PosternProcess.run(["-bp"], executable: link, environment: environment).status == 64)
+        await #expect(try PosternProcess.run(["send"], executable: link, environment: environment).status == 65)
+        await #expect(try PosternProcess.run(["-bp"], executable: link, environment: environment).status == 64)
     }
 
-    @Test func explicitConfigurationIsUsed() throws {
+    @Test func explicitConfigurationIsUsed() async throws {
         let configured = try ConfiguredEnvironment("postern-config: 1\nserver: smtp.example.org:465\n")
-        let result = try PosternProcess.run(["sendmail", "-v", "-C", configured.file, "a@example.org"])
+        let result = try await PosternProcess.run(["sendmail", "-v", "-C", configured.file, "a@example.org"])
         #expect(result.status == 65)
         #expect(result.stderr.contains("config=\(configured.file)"))
         #expect(result.stderr.contains("server=smtp.example.org:465"))
     }
 
-    @Test func missingConfigurationExits78ListingThePathsTried() throws {
+    @Test func missingConfigurationExits78ListingThePathsTried() async throws {
         let directory = try TemporaryDirectory()
         let home = directory.url.path
-        let result = try PosternProcess.run(
+        let result = try await PosternProcess.run(
             ["sendmail", "a@example.org"], environment: ["HOME": home, "XDG_CONFIG_HOME": ""])
         #expect(result.status == 78)
         #expect(
@@ -161,23 +161,24 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
-    @Test func brokenConfigurationExits78WithEveryLocatedError() throws {
+    @Test func brokenConfigurationExits78WithEveryLocatedError() async throws {
         let configured = try ConfiguredEnvironment("postern-config: 1\nsevrer: x\ntimeout: soon\n")
-        let result = try PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
+        let result = try await PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
         #expect(result.status == 78)
         #expect(result.stderr.contains("\(configured.file):2:1: error: unknown key 'sevrer'"))
         #expect(result.stderr.contains("\(configured.file):3:10: error: timeout must be a positive number of seconds"))
 
-        let json = try PosternProcess.run(
+        let json = try await PosternProcess.run(
             ["sendmail", "--format", "json", "a@example.org"], environment: configured.environment)
         #expect(json.status == 78)
         #expect(try json.jsonObject()["exit-code"] as? Int == 78)
     }
 
-    @Test func passwordCommandInGroupWritableConfigurationIsRefused() throws {
+    @Test func passwordCommandInGroupWritableConfigurationIsRefused() async throws {
         let text = "postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n"
         let configured = try ConfiguredEnvironment(text, mode: 0o664)
-        let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
+        let result = try await PosternProcess.run(
+            ["sendmail", "-v", "a@example.org"], environment: configured.environment)
         #expect(result.status == 78)
         #expect(
             result.stderr.contains(
@@ -185,9 +186,9 @@ import Testing
         #expect(!result.stderr.contains("canary-secret"))
     }
 
-    @Test func policyLayersNamedByTheConfigurationAreChecked() throws {
+    @Test func policyLayersNamedByTheConfigurationAreChecked() async throws {
         let configured = try ConfiguredEnvironment("postern-config: 1\npolicies: [missing.yaml]\n")
-        let missing = try PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
+        let missing = try await PosternProcess.run(["sendmail", "a@example.org"], environment: configured.environment)
         #expect(missing.status == 66)
         #expect(missing.stderr.contains(configured.directory.url.path + "/missing.yaml"))
 
@@ -195,21 +196,22 @@ import Testing
         _ = FileManager.default.createFile(
             atPath: policy, contents: Data("postern-policy: 1\nname: b\nbogus: 1\n".utf8))
         let broken = try ConfiguredEnvironment("postern-config: 1\npolicies: [\(policy)]\n")
-        let invalid = try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
+        let invalid = try await PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
         #expect(invalid.status == 78)
         #expect(invalid.stderr.contains("\(policy):3:1: error: unknown key 'bogus'"))
 
         _ = FileManager.default.createFile(atPath: policy, contents: Data("postern-policy: 1\nname: good\n".utf8))
         // A good policy: sendmail gets as far as the submission, which needs a server this configuration lacks.
-        let good = try PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
+        let good = try await PosternProcess.run(["sendmail", "a@example.org"], environment: broken.environment)
         #expect(good.status == 78)
         #expect(good.stderr.contains("no submission server configured"))
     }
 
-    @Test func verboseTraceNeverShowsThePasswordCommand() throws {
+    @Test func verboseTraceNeverShowsThePasswordCommand() async throws {
         let configured = try ConfiguredEnvironment(
             "postern-config: 1\nuser: me\npassword:\n  command: echo canary-secret\n")
-        let result = try PosternProcess.run(["sendmail", "-v", "a@example.org"], environment: configured.environment)
+        let result = try await PosternProcess.run(
+            ["sendmail", "-v", "a@example.org"], environment: configured.environment)
         #expect(result.status == 78, "no server configured")
         #expect(result.stderr.contains("credential=me via command (not shown)"))
         #expect(!result.stderr.contains("canary-secret"))

@@ -34,8 +34,8 @@ import Testing
         ["sendmail", "a@example.org", "-f"],
         ["sendmail", "--password=x", "a@example.org"],
     ])
-    func badCommandLineExits64(arguments: [String]) throws {
-        let result = try PosternProcess.run(arguments)
+    func badCommandLineExits64(arguments: [String]) async throws {
+        let result = try await PosternProcess.run(arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
         #expect(!result.stderr.isEmpty)
         #expect(result.stdout.isEmpty)
@@ -47,8 +47,8 @@ import Testing
         ["seal", "--format", "json"],
         ["sendmail", "-q", "--format", "json"],
     ])
-    func usageErrorWithJSONFormatStillPrintsOneReport(arguments: [String]) throws {
-        let result = try PosternProcess.run(arguments)
+    func usageErrorWithJSONFormatStillPrintsOneReport(arguments: [String]) async throws {
+        let result = try await PosternProcess.run(arguments)
         #expect(result.status == 64)
         let json = try result.jsonObject()
         #expect(Set(json.keys) == reportKeys)
@@ -61,8 +61,8 @@ import Testing
     @Test(arguments: [
         ["--help"], ["send", "--help"], ["policy", "lint", "--help"], ["help", "explain"], ["sendmail", "--help"],
     ])
-    func helpExitsZeroOnStdout(arguments: [String]) throws {
-        let result = try PosternProcess.run(arguments)
+    func helpExitsZeroOnStdout(arguments: [String]) async throws {
+        let result = try await PosternProcess.run(arguments)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.lowercased().contains("usage"))
     }
@@ -72,8 +72,8 @@ import Testing
         ["send", "--server", "smtp.example.org", "--to", "b@example.org\rX"],
         ["check", "--server", "smtp.example.org", "--from", "a@example.org\n"],
     ])
-    func envelopeAddressWithLineBreakIsADataError(arguments: [String]) throws {
-        let result = try PosternProcess.run(arguments + ["--format", "json"])
+    func envelopeAddressWithLineBreakIsADataError(arguments: [String]) async throws {
+        let result = try await PosternProcess.run(arguments + ["--format", "json"])
         #expect(result.status == 65)
         let json = try result.jsonObject()
         #expect(json["exit-code"] as? Int == 65)
@@ -81,8 +81,8 @@ import Testing
         #expect(result.stderr.contains("holds CR, LF or NUL"))
     }
 
-    @Test func sendHelpListsTheContractOptions() throws {
-        let help = try PosternProcess.run(["send", "--help"]).stdout
+    @Test func sendHelpListsTheContractOptions() async throws {
+        let help = try await PosternProcess.run(["send", "--help"]).stdout
         for option in [
             "--from", "--to", "--server", "--connect", "--security", "--ca-file", "--helo", "--timeout", "--user",
             "--password-env", "--password-file", "--password-command", "--policy", "--smime-cert", "--smime-key",

@@ -51,8 +51,8 @@ private func readmeReportExample() throws -> [String: Any] {
 @Suite("postern demo, the real binary", .serialized)
 struct DemoCommandProcessTests {
     @Test("text and JSON runs: four steps, their decisions, codes and policies/FILE:LINE, and no password")
-    func textAndJSON() throws {
-        let keys = try GeneratedKeys()
+    func textAndJSON() async throws {
+        let keys = try await GeneratedKeys()
         let password = "pd-\(UUID().uuidString)"
         let environment = [passwordVariable: password]
         let common = [
@@ -65,7 +65,7 @@ struct DemoCommandProcessTests {
         let confidentialLine = try line(of: "encrypt: required", in: "team-confidential.yaml")
 
         // Text, with the protocol trace on: the trace must redact the credential too.
-        let text = try PosternDemoProcess.run(common + ["-v"], environment: environment)
+        let text = try await PosternDemoProcess.run(common + ["-v"], environment: environment)
         #expect(text.status == 0, "stderr: \(text.stderr)")
         for id in ["a", "b", "c", "d"] { #expect(text.stdout.contains("== \(id). ")) }
         #expect(text.stdout.contains("policy layers: policies/baseline.yaml + policies/team-confidential.yaml"))
@@ -77,7 +77,7 @@ struct DemoCommandProcessTests {
         #expect(text.stdout.contains("postern demo: all four sends behaved as the policies demand."))
         #expect(text.stderr.contains("AUTH PLAIN <redacted>"), "the trace should show the redacted AUTH")
 
-        let json = try PosternDemoProcess.run(common + ["--format", "json"], environment: environment)
+        let json = try await PosternDemoProcess.run(common + ["--format", "json"], environment: environment)
         #expect(json.status == 0, "stderr: \(json.stderr)")
         let object = try json.jsonObject()
         #expect(object["postern-demo"] as? Int == 1)
@@ -169,20 +169,20 @@ struct DemoCommandProcessTests {
     }
 
     @Test("a missing or broken input is a clear error with its exit status, never a crash")
-    func missingAndBrokenInput() throws {
+    func missingAndBrokenInput() async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pd-in-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let nowhere = scratch.appendingPathComponent("no-keys").path
 
         // Missing key set (an explicit --keys is never generated on demand): 66, text and JSON.
-        let text = try PosternDemoProcess.run(["demo", "--keys", nowhere])
+        let text = try await PosternDemoProcess.run(["demo", "--keys", nowhere])
         #expect(text.status == 66)
         #expect(text.stdout.isEmpty)
         #expect(text.stderr.hasPrefix("postern demo: missing demo keys in \(nowhere): ca.pem, server.pem"))
         #expect(text.stderr.contains("(run keys/generate)"))
         #expect(!FileManager.default.fileExists(atPath: nowhere))
-        let json = try PosternDemoProcess.run(["demo", "--keys", nowhere, "--format", "json"])
+        let json = try await PosternDemoProcess.run(["demo", "--keys", nowhere, "--format", "json"])
         #expect(json.status == 66)
         let object = try json.jsonObject()
         #expect(object["all-as-expected"] as? Bool == false)
@@ -190,14 +190,14 @@ struct DemoCommandProcessTests {
         #expect((object["steps"] as? [Any])?.isEmpty == true)
 
         // An unset password variable: 78, naming the variable.
-        let unset = try PosternDemoProcess.run(
+        let unset = try await PosternDemoProcess.run(
             ["demo", "--keys", nowhere, "--password-env", "POSTERN_DEMO_TEST_UNSET_VARIABLE"],
             environment: ["POSTERN_DEMO_TEST_UNSET_VARIABLE": ""])
         #expect(unset.status == 78)
         #expect(unset.stderr.contains("POSTERN_DEMO_TEST_UNSET_VARIABLE is not set or empty"))
 
         // A bad --password-env name is a usage error.
-        let badName = try PosternDemoProcess.run(["demo", "--keys", nowhere, "--password-env", "not a name"])
+        let badName = try await PosternDemoProcess.run(["demo", "--keys", nowhere, "--password-env", "not a name"])
         #expect(badName.status == 64)
 
         for run in [text, json, unset, badName] {
@@ -207,11 +207,11 @@ struct DemoCommandProcessTests {
     }
 
     @Test("a missing policies folder is 66 and a broken policy file is 78 with FILE:LINE:COL")
-    func missingAndBrokenPolicies() throws {
-        let keys = try GeneratedKeys()
+    func missingAndBrokenPolicies() async throws {
+        let keys = try await GeneratedKeys()
         let empty = keys.root.appendingPathComponent("no-policies")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let missing = try PosternDemoProcess.run(["demo", "--keys", keys.keysDirectory, "--policies", empty.path])
+        let missing = try await PosternDemoProcess.run(["demo", "--keys", keys.keysDirectory, "--policies", empty.path])
         #expect(missing.status == 66)
         #expect(missing.stderr.contains("missing policy file \(empty.path)/baseline.yaml"))
         #expect(missing.stdout.isEmpty)
@@ -224,7 +224,9 @@ struct DemoCommandProcessTests {
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("bogus: 1\n".utf8))
         try handle.close()
-        let invalid = try PosternDemoProcess.run(["demo", "--keys", keys.keysDirectory, "--policies", broken.path])
+        let invalid = try await PosternDemoProcess.run([
+            "demo", "--keys", keys.keysDirectory, "--policies", broken.path,
+        ])
         #expect(invalid.status == 78)
         #expect(invalid.stderr.contains("\(relay.path):\(lines):1: error: unknown key 'bogus'"))
         #expect(invalid.stdout.isEmpty)

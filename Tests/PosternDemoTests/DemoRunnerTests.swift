@@ -19,7 +19,7 @@ private var logger: Logger {
 struct DemoRunnerTests {
     @Test("the four sends behave as the policies demand, and the refused ones leak nothing")
     func fourSends() async throws {
-        let keys = try GeneratedKeys()
+        let keys = try await GeneratedKeys()
         // A chosen password (what `postern demo --password-env` passes): step a must log in with it.
         let configuration = DemoConfiguration(
             keysDirectory: keys.keysDirectory,
@@ -84,7 +84,7 @@ struct DemoRunnerTests {
 
     @Test("the JSON and the text name every step and never carry the password")
     func outputsCarryNoSecret() async throws {
-        let keys = try GeneratedKeys()
+        let keys = try await GeneratedKeys()
         let server = try await DemoMailServer.start(
             certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
         )
@@ -111,7 +111,7 @@ struct DemoRunnerTests {
 
     @Test("a wrong password is refused by the demo server, and a missing key set is a clear error")
     func wrongPasswordAndMissingKeys() async throws {
-        let keys = try GeneratedKeys()
+        let keys = try await GeneratedKeys()
         let server = try await DemoMailServer.start(
             certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
         )
@@ -146,7 +146,7 @@ struct DemoRunnerTests {
 struct DemoMailServerTests {
     @Test("data is un-stuffed exactly, and AUTH comes only after STARTTLS and the second EHLO")
     func unstuffingAndAuthOnlyUnderTLS() async throws {
-        let keys = try GeneratedKeys()
+        let keys = try await GeneratedKeys()
         let server = try await DemoMailServer.start(
             certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
         )
@@ -197,7 +197,7 @@ private func rawExchange(port: Int, sending bytes: [UInt8]) async throws -> Stri
 struct DemoMailServerHostileInputTests {
     @Test("a line without end is cut off at the limit and the connection closed")
     func endlessLine() async throws {
-        let keys = try GeneratedKeys()
+        let keys = try await GeneratedKeys()
         let server = try await DemoMailServer.start(
             certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
         )
@@ -210,7 +210,7 @@ struct DemoMailServerHostileInputTests {
 
     @Test("AUTH in plaintext is neither offered nor accepted, and MAIL needs AUTH")
     func noAuthBeforeTLS() async throws {
-        let keys = try GeneratedKeys()
+        let keys = try await GeneratedKeys()
         let server = try await DemoMailServer.start(
             certificateChainFile: keys.keysDirectory + "/server.pem", privateKeyFile: keys.keysDirectory + "/server.key"
         )

@@ -15,14 +15,14 @@ final class GeneratedKeys {
     let root: URL
     var keysDirectory: String { root.appendingPathComponent("keys/demo").path }
 
-    init() throws {
+    init() async throws {
         // A short path keeps gpg-agent's socket paths under the limit (keys/README.md).
         root = URL(fileURLWithPath: "/tmp").appendingPathComponent("pd-\(UUID().uuidString.prefix(8))")
         let keys = root.appendingPathComponent("keys")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         try FileManager.default.copyItem(
             at: repositoryRoot.appendingPathComponent("keys/generate"), to: keys.appendingPathComponent("generate"))
-        let generated = try DemoKeyMaterial.ensure(
+        let generated = try await DemoKeyMaterial.ensure(
             DemoConfiguration(keysDirectory: keysDirectory), generator: keys.appendingPathComponent("generate").path)
         #expect(generated)
     }

@@ -16,7 +16,7 @@ enum PosternDemoProcess {
     /// (a pipe could fill up and block the child).
     static func run(
         _ arguments: [String], in directory: URL = repositoryRoot, environment: [String: String] = [:]
-    ) throws -> DemoProcessOutput {
-        try BuiltExecutable.run(try executable(), arguments, directory: directory, environment: environment)
+    ) async throws -> DemoProcessOutput {
+        try await BuiltExecutable.run(try executable(), arguments, directory: directory, environment: environment)
     }
 }

@@ -11,8 +11,8 @@ enum ComplianceTableProcess {
         try BuiltExecutable.locate("ComplianceTable", packageRoot: Repository.root)
     }
 
-    static func run(_ arguments: [String]) throws -> Output {
-        try BuiltExecutable.run(try executable(), arguments)
+    static func run(_ arguments: [String]) async throws -> Output {
+        try await BuiltExecutable.run(try executable(), arguments)
     }
 }
 
@@ -25,8 +25,8 @@ enum ComplianceTableProcess {
         return Dictionary(uniqueKeysWithValues: files.compactMap { row in (row["file"] as? String).map { ($0, row) } })
     }
 
-    @Test func jsonTableOverTheSamples() throws {
-        let output = try ComplianceTableProcess.run(["--policy", policy, "--format", "json", samples])
+    @Test func jsonTableOverTheSamples() async throws {
+        let output = try await ComplianceTableProcess.run(["--policy", policy, "--format", "json", samples])
         #expect(output.status == 77, "\(output.stderr)")
         let json = try output.jsonObject()
         #expect(json["exit-code"] as? Int == 77)
@@ -75,8 +75,8 @@ enum ComplianceTableProcess {
         #expect(summary == ["files": 6, "allowed": 4, "denied": 1, "errors": 1])
     }
 
-    @Test func textTableOverTheSamples() throws {
-        let output = try ComplianceTableProcess.run(["--policy", policy, samples])
+    @Test func textTableOverTheSamples() async throws {
+        let output = try await ComplianceTableProcess.run(["--policy", policy, samples])
         #expect(output.status == 77)
         let lines = output.stdout.components(separatedBy: "\n")
         #expect(lines.first?.hasPrefix("FILE") == true)
@@ -112,43 +112,45 @@ enum ComplianceTableProcess {
         #expect(lines.contains("6 messages: 4 allowed, 1 refused, 1 not evaluable (exit 77)"))
     }
 
-    @Test func allowedMessagesOnlyExitZero() throws {
+    @Test func allowedMessagesOnlyExitZero() async throws {
         let scratch = try ScratchDirectory()
         for name in ["internal.eml", "external.eml"] {
             try FileManager.default.copyItem(
                 at: Repository.samples.appendingPathComponent(name), to: scratch.url.appendingPathComponent(name))
         }
         try scratch.write("notes.txt", "not a message, ignored")
-        let output = try ComplianceTableProcess.run(["--policy", policy, "--format", "json", scratch.url.path])
+        let output = try await ComplianceTableProcess.run(["--policy", policy, "--format", "json", scratch.url.path])
         #expect(output.status == 0, "\(output.stderr)")
         #expect(try rows(output.jsonObject()).keys.sorted() == ["external.eml", "internal.eml"])
     }
 
-    @Test func aMalformedMessageAloneExitsWithDataError() throws {
+    @Test func aMalformedMessageAloneExitsWithDataError() async throws {
         let scratch = try ScratchDirectory()
         try FileManager.default.copyItem(
             at: Repository.samples.appendingPathComponent("malformed.eml"),
             to: scratch.url.appendingPathComponent("malformed.eml"))
-        let output = try ComplianceTableProcess.run(["--policy", policy, scratch.url.path])
+        let output = try await ComplianceTableProcess.run(["--policy", policy, scratch.url.path])
         #expect(output.status == 65)
     }
 
-    @Test func aMissingOrEmptyFolderExits66() throws {
+    @Test func aMissingOrEmptyFolderExits66() async throws {
         let scratch = try ScratchDirectory()
-        let missing = try ComplianceTableProcess.run(
+        let missing = try await ComplianceTableProcess.run(
             ["--policy", policy, "--format", "json", scratch.url.appendingPathComponent("nope").path])
         #expect(missing.status == 66)
         #expect(try missing.jsonObject()["exit-code"] as? Int == 66)
         #expect(missing.stderr.contains("no such folder"))
-        let empty = try ComplianceTableProcess.run(["--policy", policy, scratch.url.path])
+        let empty = try await ComplianceTableProcess.run(["--policy", policy, scratch.url.path])
         #expect(empty.status == 66)
         #expect(empty.stderr.contains("no .eml files"))
     }
 
-    @Test func aBadPolicyExits78WithItsLocation() throws {
+    @Test func aBadPolicyExits78WithItsLocation() async throws {
         let scratch = try ScratchDirectory()
         let bad = try scratch.write("bad.yaml", "postern-policy: 1\nname: bad\ntransport:\n  min-tls: \"1.0\"\n")
-        let output = try ComplianceTableProcess.run(["--policy", policy, "--policy", bad, "--format", "json", samples])
+        let output = try await ComplianceTableProcess.run([
+            "--policy", policy, "--policy", bad, "--format", "json", samples,
+        ])
         #expect(output.status == 78)
         #expect(output.stderr.contains("\(bad):4:"))
         let json = try output.jsonObject()
@@ -157,8 +159,8 @@ enum ComplianceTableProcess {
     }
 
     @Test(arguments: [["--format", "yaml", "x"], [], ["--policy"], ["a", "b"], ["--bogus", "x"]])
-    func aBadCommandLineExits64(arguments: [String]) throws {
-        let output = try ComplianceTableProcess.run(arguments)
+    func aBadCommandLineExits64(arguments: [String]) async throws {
+        let output = try await ComplianceTableProcess.run(arguments)
         #expect(output.status == 64)
         #expect(output.stderr.contains("usage: ComplianceTable"))
     }

@@ -90,29 +90,29 @@ actor MailServerRegistry {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    func acquire() throws -> MailServer {
+    func acquire() async throws -> MailServer {
         users += 1
         if let server { return server }
         do {
-            let started = try start()
+            let started = try await start()
             server = started
             return started
         } catch {
             users -= 1
-            if users == 0 { stopAndRemove() }
+            if users == 0 { await stopAndRemove() }
             throw error
         }
     }
 
-    func release() {
+    func release() async {
         users -= 1
         if users <= 0 {
             users = 0
-            stopAndRemove()
+            await stopAndRemove()
         }
     }
 
-    private func start() throws -> MailServer {
+    private func start() async throws -> MailServer {
         // A short path: Dovecot's auth socket lives under it and sun_path holds only 108 bytes.
         let base = Self.packageRoot.appendingPathComponent(".tmp")
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
@@ -122,7 +122,7 @@ actor MailServerRegistry {
         let script = Self.packageRoot.appendingPathComponent("scripts/mailserver/start").path
         // The content filter runs the binary under test (PostfixFilterInteropTests).
         let filter = try PosternBinary.executable().resolvingSymlinksInPath().path
-        let run = try ScriptRunner.run(script, [directory.path], environment: ["POSTERN_FILTER_BIN": filter])
+        let run = try await ScriptRunner.run(script, [directory.path], environment: ["POSTERN_FILTER_BIN": filter])
         guard run.status == 0 else {
             throw MailServerError(
                 "scripts/mailserver/start \(directory.path) failed (exit \(run.status)); it must run as root with "
@@ -132,12 +132,12 @@ actor MailServerRegistry {
         return try MailServer(directory: directory, portsEnv: env)
     }
 
-    private func stopAndRemove() {
+    private func stopAndRemove() async {
         server = nil
         guard let directory else { return }
         self.directory = nil
         let script = Self.packageRoot.appendingPathComponent("scripts/mailserver/stop").path
-        _ = try? ScriptRunner.run(script, [directory.path])
+        _ = try? await ScriptRunner.run(script, [directory.path])
         try? FileManager.default.removeItem(at: directory)
     }
 }
@@ -180,11 +180,11 @@ enum ScriptRunner {
         var output: String
     }
 
-    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    static func run(_ path: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent(
             "postern-it-script-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: log) }
-        let status = try Spawn.run(
+        let status = try await Spawn.run(
             path, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
             stdout: log.path, stderr: log.path)
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

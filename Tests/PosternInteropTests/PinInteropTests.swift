@@ -3,14 +3,14 @@ import Testing
 
 extension InteropSuite {
     @Test("pin --server against Postfix (implicit TLS) equals the pin of the server's certificate file")
-    func pinServerEqualsCertificateFile() throws {
+    func pinServerEqualsCertificateFile() async throws {
         let server = try MailServer.require()
-        let fromFile = try PosternBinary.run(["pin", "--cert", server.serverCertificateFile])
+        let fromFile = try await PosternBinary.run(["pin", "--cert", server.serverCertificateFile])
         #expect(fromFile.status == 0, "\(fromFile.stderr)")
         let expected = fromFile.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(expected.hasPrefix("sha256//") && expected.count == 52)
 
-        let verified = try PosternBinary.run([
+        let verified = try await PosternBinary.run([
             "pin", "--server", "mail.test", "--connect", "127.0.0.1:\(server.implicitPort)",
             "--ca-file", server.caFile, "--format", "json",
         ])
@@ -22,7 +22,7 @@ extension InteropSuite {
         #expect(!verified.stderr.contains("not verified"))
 
         // Without the test CA the same pin is printed, flagged as unverified (trust on first use).
-        let unverified = try PosternBinary.run(["pin", "--server", "127.0.0.1:\(server.implicitPort)"])
+        let unverified = try await PosternBinary.run(["pin", "--server", "127.0.0.1:\(server.implicitPort)"])
         #expect(unverified.status == 0)
         #expect(unverified.stdout == expected + "\n")
         #expect(unverified.stderr.contains("not verified: certificate-untrusted"))

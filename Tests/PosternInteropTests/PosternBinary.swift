@@ -33,7 +33,7 @@ enum PosternBinary {
     static func run(
         _ arguments: [String], stdinFile: String? = nil, environment: [String: String] = [:],
         executableName: String? = nil
-    ) throws -> PosternRun {
+    ) async throws -> PosternRun {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("postern-it-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -50,7 +50,7 @@ enum PosternBinary {
         env["POSTERN_POLICY"] = nil
         env["POSTERN_CONFIG"] = nil
         env.merge(environment) { _, new in new }
-        let status = try Spawn.run(
+        let status = try await Spawn.run(
             executable.path, arguments, environment: env, stdin: stdinFile ?? "/dev/null", stdout: out.path,
             stderr: err.path)
         return PosternRun(

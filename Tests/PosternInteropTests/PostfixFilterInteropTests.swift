@@ -15,7 +15,7 @@ extension InteropSuite {
             "a: sign+encrypt policy: mail from the edge port arrives enveloped, decrypts and verifies; resubmitted over implicit TLS with AUTH"
         )
         func sealedAndResubmitted() async throws {
-            let setup = try FilterSetup(keysFor: ["bob"])
+            let setup = try await FilterSetup(keysFor: ["bob"])
             defer { setup.remove() }
             let bob = setup.address("bob")
             let policy = try setup.writePolicy(
@@ -24,14 +24,14 @@ extension InteropSuite {
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
 
             let text = setup.message(from: FilterSetup.signerAddress, to: bob)
-            try setup.handToEdge(sender: FilterSetup.signerAddress, recipients: [bob], message: text)
+            try await setup.handToEdge(sender: FilterSetup.signerAddress, recipients: [bob], message: text)
 
             let delivered = try await setup.waitForDelivery(to: bob)
             let headers = Maildir.split(delivered).headers.lowercased()
             #expect(headers.contains("application/pkcs7-mime"), "delivered in clear or unsealed:\n\(headers)")
             #expect(!delivered.contains(setup.bodyLine), "the body is visible in what was delivered")
             #expect(!delivered.contains("Subject: filter \(setup.marker)"), "the real Subject is visible outside")
-            let opened = try setup.decryptAndVerify(delivered, as: "bob")
+            let opened = try await setup.decryptAndVerify(delivered, as: "bob")
             #expect(opened.contains(setup.bodyLine))
             #expect(opened.contains("Subject: filter \(setup.marker)"), "RFC 9788: the real Subject inside")
 
@@ -51,14 +51,15 @@ extension InteropSuite {
             "b: a recipient without a key under encrypt-required bounces with 5.7.1 recipient-key-missing; nothing delivered in clear"
         )
         func missingKeyBounces() async throws {
-            let setup = try FilterSetup(keysFor: [])
+            let setup = try await FilterSetup(keysFor: [])
             defer { setup.remove() }
             let carol = setup.address("carol"), sender = setup.address("sender")
             let policy = try setup.writePolicy(
                 "postern-policy: 1\nname: filter-encrypt\nmessage:\n  encrypt: required\n  formats: [smime]\n")
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
 
-            try setup.handToEdge(sender: sender, recipients: [carol], message: setup.message(from: sender, to: carol))
+            try await setup.handToEdge(
+                sender: sender, recipients: [carol], message: setup.message(from: sender, to: carol))
 
             let log = try await setup.waitForLogLine(recipient: carol, relay: "postern", containing: "status=")
             #expect(log.contains("dsn=5.7.1"), "\(log)")
@@ -77,7 +78,7 @@ extension InteropSuite {
             "c: upstream unreachable: deferred 4.4.1 and kept in the queue; after the fix and a flush it arrives sealed"
         )
         func unreachableDefersThenDelivers() async throws {
-            let setup = try FilterSetup(keysFor: ["dave"])
+            let setup = try await FilterSetup(keysFor: ["dave"])
             defer { setup.remove() }
             let dave = setup.address("dave")
             let policy = try setup.writePolicy(
@@ -85,42 +86,42 @@ extension InteropSuite {
             // Port 1 on loopback: nothing listens, the connection is refused.
             try setup.writeConfiguration(connectPort: 1, policy: policy)
 
-            try setup.handToEdge(
+            try await setup.handToEdge(
                 sender: FilterSetup.signerAddress, recipients: [dave],
                 message: setup.message(from: FilterSetup.signerAddress, to: dave))
 
             let log = try await setup.waitForLogLine(recipient: dave, relay: "postern", containing: "status=")
             #expect(log.contains("dsn=4.4.1"), "\(log)")
             #expect(log.contains("status=deferred"), "\(log)")
-            #expect(try setup.postqueue(["-p"]).contains(dave), "the deferred message is not in the queue")
+            await #expect(try setup.postqueue(["-p"]).contains(dave), "the deferred message is not in the queue")
             #expect(Maildir.messages(in: setup.server, recipient: dave).isEmpty)
 
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
-            _ = try setup.postqueue(["-f"])
+            _ = try await setup.postqueue(["-f"])
             let delivered = try await setup.waitForDelivery(to: dave)
             #expect(Maildir.split(delivered).headers.lowercased().contains("application/pkcs7-mime"))
-            #expect(try setup.decrypt(delivered, as: "dave").contains(setup.marker))
+            await #expect(try setup.decrypt(delivered, as: "dave").contains(setup.marker))
             _ = try await setup.waitForLogLine(recipient: dave, relay: "postern", containing: "status=sent")
             try setup.expectNoPasswordAnywhere(recipients: [dave])
         }
 
         @Test("e: null sender and two recipients after --: one Postern run, MAIL FROM:<>, both copies sealed")
         func nullSenderAndSeveralRecipients() async throws {
-            let setup = try FilterSetup(keysFor: ["frank", "grace"])
+            let setup = try await FilterSetup(keysFor: ["frank", "grace"])
             defer { setup.remove() }
             let frank = setup.address("frank"), grace = setup.address("grace")
             let policy = try setup.writePolicy(
                 "postern-policy: 1\nname: filter-encrypt\nmessage:\n  encrypt: required\n  formats: [smime]\n")
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
 
-            try setup.handToEdge(
+            try await setup.handToEdge(
                 sender: "", recipients: [frank, grace],
                 message: setup.message(from: "mailer-daemon@example.test", to: frank))
 
             let first = try await setup.waitForDelivery(to: frank)
             let second = try await setup.waitForDelivery(to: grace)
-            #expect(try setup.decrypt(first, as: "frank").contains(setup.bodyLine))
-            #expect(try setup.decrypt(second, as: "grace").contains(setup.bodyLine))
+            await #expect(try setup.decrypt(first, as: "frank").contains(setup.bodyLine))
+            await #expect(try setup.decrypt(second, as: "grace").contains(setup.bodyLine))
             // Both recipients went through the same pipe(8) delivery (one queue id), and the re-submission
             // carried the null sender for both.
             let viaFilter = [frank, grace].compactMap { recipient in
@@ -137,7 +138,7 @@ extension InteropSuite {
 
         @Test("f: the submission server's certificate does not match the configured name: deferred 4.7.0, not bounced")
         func transportDenialDefers() async throws {
-            let setup = try FilterSetup(keysFor: [])
+            let setup = try await FilterSetup(keysFor: [])
             defer { setup.remove() }
             let heidi = setup.address("heidi")
             let policy = try setup.writePolicy("postern-policy: 1\nname: plain\n")
@@ -145,7 +146,7 @@ extension InteropSuite {
             try setup.writeConfiguration(
                 connectPort: setup.server.implicitPort, policy: policy, serverName: "submission.wrong.test")
 
-            try setup.handToEdge(
+            try await setup.handToEdge(
                 sender: FilterSetup.signerAddress, recipients: [heidi],
                 message: setup.message(from: FilterSetup.signerAddress, to: heidi))
 
@@ -153,19 +154,19 @@ extension InteropSuite {
             #expect(log.contains("dsn=4.7.0"), "\(log)")
             #expect(log.contains("status=deferred"), "\(log)")
             #expect(log.contains("hostname-mismatch"), "\(log)")
-            #expect(try setup.postqueue(["-p"]).contains(heidi))
+            await #expect(try setup.postqueue(["-p"]).contains(heidi))
             #expect(Maildir.messages(in: setup.server, recipient: heidi).isEmpty)
         }
 
         @Test("d: a broken policy file defers (4.3.5) with its location, never bounces; fixed, the message goes out")
         func brokenPolicyDefers() async throws {
-            let setup = try FilterSetup(keysFor: [])
+            let setup = try await FilterSetup(keysFor: [])
             defer { setup.remove() }
             let erin = setup.address("erin")
             let broken = try setup.writePolicy("postern-policy: 1\nname: broken\nmesage:\n  encrypt: required\n")
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: broken)
 
-            try setup.handToEdge(
+            try await setup.handToEdge(
                 sender: FilterSetup.signerAddress, recipients: [erin],
                 message: setup.message(from: FilterSetup.signerAddress, to: erin))
 
@@ -174,11 +175,11 @@ extension InteropSuite {
             #expect(log.contains("status=deferred"), "\(log)")
             #expect(log.contains("\(broken):3:1"), "the deferral names the policy file and line: \(log)")
             #expect(!log.contains("bounced"))
-            #expect(try setup.postqueue(["-p"]).contains(erin))
+            await #expect(try setup.postqueue(["-p"]).contains(erin))
 
             let fixed = try setup.writePolicy("postern-policy: 1\nname: fixed\n")
             try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: fixed)
-            _ = try setup.postqueue(["-f"])
+            _ = try await setup.postqueue(["-f"])
             let delivered = try await setup.waitForDelivery(to: erin)
             #expect(delivered.contains(setup.marker), "optional protection: delivered as sent")
         }
@@ -202,17 +203,17 @@ struct FilterSetup {
     let identities: [String: SMIMETestPKI.Identity]
 
     /// Makes a CA, the signer (alice) and a certificate for `name-MARKER@example.test` of each name.
-    init(keysFor names: [String]) throws {
+    init(keysFor names: [String]) async throws {
         server = try MailServer.require()
         filterPort = try #require(server.filterPort, "the mail server was started without POSTERN_FILTER_BIN")
         filterDirectory = URL(fileURLWithPath: try #require(server.filterDirectory))
         marker = InteropSuite.uniqueMarker()
         pki = try SMIMETestPKI()
-        ca = try pki.makeCA("filter-ca")
-        signer = try pki.issue("alice", issuer: ca, sanEmails: [Self.signerAddress])
+        ca = try await pki.makeCA("filter-ca")
+        signer = try await pki.issue("alice", issuer: ca, sanEmails: [Self.signerAddress])
         var made: [String: SMIMETestPKI.Identity] = [:]
         for name in names {
-            made[name] = try pki.issue(name, issuer: ca, sanEmails: ["\(name)-\(marker)@example.test"])
+            made[name] = try await pki.issue(name, issuer: ca, sanEmails: ["\(name)-\(marker)@example.test"])
         }
         identities = made
         work = filterDirectory.appendingPathComponent("t-\(marker)")
@@ -279,7 +280,7 @@ struct FilterSetup {
     }
 
     /// Hands the message to the edge port over plain SMTP (Python's smtplib: an independent client).
-    func handToEdge(sender: String, recipients: [String], message: String) throws {
+    func handToEdge(sender: String, recipients: [String], message: String) async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("postern-edge-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -293,7 +294,7 @@ struct FilterSetup {
             sys.exit(1 if refused else 0)
             """
         let output = scratch.appendingPathComponent("out")
-        let status = try Spawn.run(
+        let status = try await Spawn.run(
             "/usr/bin/python3", ["-c", script, String(filterPort), sender, file.path] + recipients,
             environment: ProcessInfo.processInfo.environment, stdout: output.path, stderr: output.path)
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -338,11 +339,11 @@ struct FilterSetup {
     }
 
     /// Runs `postqueue -c POSTFIX_DIR ARGUMENTS` (as root) and returns its output.
-    func postqueue(_ arguments: [String]) throws -> String {
+    func postqueue(_ arguments: [String]) async throws -> String {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent(
             "postern-postqueue-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
-        let status = try Spawn.run(
+        let status = try await Spawn.run(
             "/usr/sbin/postqueue", ["-c", server.postfixConfigDirectory] + arguments,
             environment: ProcessInfo.processInfo.environment, stdout: output.path, stderr: output.path)
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
@@ -351,21 +352,21 @@ struct FilterSetup {
     }
 
     /// `openssl cms -decrypt` with the recipient's key: the content inside the enveloped data.
-    func decrypt(_ delivered: String, as name: String) throws -> String {
+    func decrypt(_ delivered: String, as name: String) async throws -> String {
         let identity = try #require(identities[name])
         let input = pki.path("in-\(UUID().uuidString.prefix(6)).eml")
         try Data(delivered.utf8).write(to: URL(fileURLWithPath: input))
-        let output = try SMIMETestPKI.openssl(
+        let output = try await SMIMETestPKI.openssl(
             ["cms", "-decrypt", "-in", input, "-recip", identity.certificatePath, "-inkey", identity.keyPath])
         return String(decoding: output, as: UTF8.self)
     }
 
     /// Decrypts, then `openssl cms -verify` against the test CA: the signed content, or a thrown failure.
-    func decryptAndVerify(_ delivered: String, as name: String) throws -> String {
-        let inner = try decrypt(delivered, as: name)
+    func decryptAndVerify(_ delivered: String, as name: String) async throws -> String {
+        let inner = try await decrypt(delivered, as: name)
         let signed = pki.path("signed-\(UUID().uuidString.prefix(6)).eml")
         try Data(inner.utf8).write(to: URL(fileURLWithPath: signed))
-        let content = try SMIMETestPKI.openssl(["cms", "-verify", "-in", signed, "-CAfile", ca.certificatePath])
+        let content = try await SMIMETestPKI.openssl(["cms", "-verify", "-in", signed, "-CAfile", ca.certificatePath])
         return String(decoding: content, as: UTF8.self)
     }
 

@@ -48,7 +48,7 @@ extension InteropSuite {
         let file = work.appendingPathComponent("m.eml")
         try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let run = try PosternBinary.run([
+        let run = try await PosternBinary.run([
             "send", "--server", "mail.test", "--connect", "127.0.0.1:\(server.implicitPort)",
             "--ca-file", server.caFile, "--user", server.user, "--password-file", server.passwordFile,
             "--policy", try Self.plainOnlyPolicy(in: work), "--format", "json", file.path,
@@ -81,7 +81,7 @@ extension InteropSuite {
         let file = work.appendingPathComponent("m.eml")
         try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let run = try PosternBinary.run(
+        let run = try await PosternBinary.run(
             [
                 "send", "--server", "localhost:\(server.startTLSPort)", "--security", "starttls",
                 "--ca-file", server.caFile, "--user", server.user, "--password-file", server.passwordFile,
@@ -107,7 +107,7 @@ extension InteropSuite {
         let text = Self.message(marker: marker, to: recipient, longLine: long)
         let file = work.appendingPathComponent("m.eml")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let run = try PosternBinary.run([
+        let run = try await PosternBinary.run([
             "send", "--server", "127.0.0.1:\(server.implicitPort)", "--ca-file", server.caFile,
             "--user", server.user, "--password-file", server.passwordFile, file.path,
         ])
@@ -134,7 +134,7 @@ extension InteropSuite {
         let files = [work.appendingPathComponent("1.eml"), work.appendingPathComponent("2.eml")]
         try first.write(to: files[0], atomically: true, encoding: .utf8)
         try second.write(to: files[1], atomically: true, encoding: .utf8)
-        let run = try PosternBinary.run(
+        let run = try await PosternBinary.run(
             [
                 "send", "--server", "mail.test", "--connect", "127.0.0.1:\(server.implicitPort)", "--ca-file",
                 server.caFile, "--user", server.user, "--password-file", server.passwordFile, "--format", "json",
@@ -151,10 +151,10 @@ extension InteropSuite {
     }
 
     @Test("check against the implicit-TLS and STARTTLS ports lists every step and the AUTH mechanisms")
-    func checkBothPorts() throws {
+    func checkBothPorts() async throws {
         let server = try MailServer.require()
         for (port, security) in [(server.implicitPort, "implicit-tls"), (server.startTLSPort, "starttls")] {
-            let text = try PosternBinary.run([
+            let text = try await PosternBinary.run([
                 "check", "--server", "mail.test", "--connect", "127.0.0.1:\(port)", "--security", security,
                 "--ca-file", server.caFile,
             ])
@@ -164,7 +164,7 @@ extension InteropSuite {
             for mechanism in ["PLAIN", "LOGIN", "SCRAM-SHA-256"] {
                 #expect(text.stdout.contains(mechanism), "\(text.stdout)")
             }
-            let json = try PosternBinary.run([
+            let json = try await PosternBinary.run([
                 "check", "--server", "mail.test", "--connect", "127.0.0.1:\(port)", "--security", security,
                 "--ca-file", server.caFile, "--format", "json",
             ])
@@ -201,8 +201,8 @@ extension InteropSuite {
             "--server", "127.0.0.1:\(server.plainPort)", "--user", server.user, "--password-file", server.passwordFile,
             "--format", "json",
         ]
-        let plaintext = try PosternBinary.run(["send"] + common + ["--policy", policy.path, file.path])
-        let baseline = try PosternBinary.run(["send"] + common + ["--security", "starttls", file.path])
+        let plaintext = try await PosternBinary.run(["send"] + common + ["--policy", policy.path, file.path])
+        let baseline = try await PosternBinary.run(["send"] + common + ["--security", "starttls", file.path])
         for run in [plaintext, baseline] {
             #expect(run.status == 77, "\(run.stderr)")
             let codes = ((try run.json()["violations"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
@@ -231,10 +231,10 @@ extension InteropSuite {
     }
 
     @Test("pin --server --starttls against Postfix equals the pin of the server's certificate file")
-    func pinSTARTTLS() throws {
+    func pinSTARTTLS() async throws {
         let server = try MailServer.require()
-        let expected = try PosternBinary.run(["pin", "--cert", server.serverCertificateFile]).stdout
-        let run = try PosternBinary.run([
+        let expected = try await PosternBinary.run(["pin", "--cert", server.serverCertificateFile]).stdout
+        let run = try await PosternBinary.run([
             "pin", "--server", "mail.test", "--connect", "127.0.0.1:\(server.startTLSPort)", "--starttls",
             "--ca-file", server.caFile,
         ])

@@ -26,7 +26,7 @@ extension InteropSuite {
         let file = work.appendingPathComponent("m.eml")
         try text.write(to: file, atomically: true, encoding: .utf8)
 
-        let run = try PosternBinary.run(
+        let run = try await PosternBinary.run(
             ["-t", "-i", "-f", "bounces@example.test", "-C", config.path], stdinFile: file.path,
             executableName: "sendmail")
         #expect(run.status == 0, "\(run.stderr)")
@@ -63,7 +63,7 @@ extension InteropSuite {
             "From: alice@example.test\nTo: \(recipient)\nSubject: \(marker)\n\nkept\n.\nnot part of the message\n"
         let file = work.appendingPathComponent("m.eml")
         try text.write(to: file, atomically: true, encoding: .utf8)
-        let run = try PosternBinary.run(["sendmail", "-C", config.path, recipient], stdinFile: file.path)
+        let run = try await PosternBinary.run(["sendmail", "-C", config.path, recipient], stdinFile: file.path)
         #expect(run.status == 0, "\(run.stderr)")
         let delivered = try Maildir.withoutFirstReceived(
             try await Maildir.waitForMessage(in: server, recipient: recipient, marker: marker))

@@ -1,4 +1,5 @@
 import Foundation
+import PosternTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -17,9 +18,20 @@ enum Spawn {
         var description: String
     }
 
-    /// Returns the exit status (128 + signal when killed by a signal).
+    /// Returns the exit status (128 + signal when killed by a signal). The waitpid runs on a
+    /// ``DedicatedThread``: starting Postfix and Dovecot takes seconds, and a cooperative-pool thread held that
+    /// long stalls every other test in the process.
     static func run(
         _ path: String, _ arguments: [String], environment: [String: String], stdin: String = "/dev/null",
+        stdout: String, stderr: String
+    ) async throws -> Int32 {
+        try await DedicatedThread.run {
+            try runBlocking(path, arguments, environment: environment, stdin: stdin, stdout: stdout, stderr: stderr)
+        }
+    }
+
+    private static func runBlocking(
+        _ path: String, _ arguments: [String], environment: [String: String], stdin: String,
         stdout: String, stderr: String
     ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()

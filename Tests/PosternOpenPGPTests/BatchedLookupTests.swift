@@ -22,8 +22,8 @@ struct BatchedLookupTests {
         "alice@example.org",  // twice: both answers must be the same
     ]
 
-    @Test func oneListingResolvesLikeOneListingPerAddress() throws {
-        try TestKeyring.withKeyring(Self.keys) { ring in
+    @Test func oneListingResolvesLikeOneListingPerAddress() async throws {
+        try await TestKeyring.withKeyring(Self.keys) { ring in
             for keyring in [
                 PGPKeyring(homeDirectory: ring.home),
                 PGPKeyring(homeDirectory: ring.home, trustModel: .always),
@@ -42,9 +42,11 @@ struct BatchedLookupTests {
         }
     }
 
-    @Test func aKeyMatchedByTwoAddressesIsListedOnce() throws {
-        try TestKeyring.withKeyring([TestKey(name: "Alice", email: "alice@example.org")]) { ring in
-            _ = try ring.gpgOK(["--quick-add-uid", try ring.fingerprint("Alice"), "Alice Two <alice2@example.org>"])
+    @Test func aKeyMatchedByTwoAddressesIsListedOnce() async throws {
+        try await TestKeyring.withKeyring([TestKey(name: "Alice", email: "alice@example.org")]) { ring in
+            _ = try await ring.gpgOK([
+                "--quick-add-uid", try ring.fingerprint("Alice"), "Alice Two <alice2@example.org>",
+            ])
             let ctx = try PGPKeyring(homeDirectory: ring.home).makeContext()
             let listed = try ctx.listKeys(patterns: ["<alice@example.org>", "<alice2@example.org>"], secretOnly: false)
             #expect(listed.map(\.facts.fingerprint) == [try ring.fingerprint("Alice")])

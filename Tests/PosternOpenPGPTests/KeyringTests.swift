@@ -45,8 +45,8 @@ struct KeyringTests {
         TestKey(name: "Weak", email: "weak@example.org", kind: .weakRSAEncryption),
     ]
 
-    @Test func recipientSelectionFollowsValidity() throws {
-        try TestKeyring.withKeyring(Self.everyone) { ring in
+    @Test func recipientSelectionFollowsValidity() async throws {
+        try await TestKeyring.withKeyring(Self.everyone) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let addresses = [
                 "alice@example.org", "bob@EXAMPLE.ORG", "old@example.org", "gone@example.org",
@@ -94,8 +94,8 @@ struct KeyringTests {
         }
     }
 
-    @Test func signerSelection() throws {
-        try TestKeyring.withKeyring(Self.everyone) { ring in
+    @Test func signerSelection() async throws {
+        try await TestKeyring.withKeyring(Self.everyone) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let alice = try ring.fingerprint("Alice")
             #expect(try keyring.selectSigner("alice@example.org").fingerprint == alice)
@@ -111,8 +111,8 @@ struct KeyringTests {
         }
     }
 
-    @Test func signedEntityVerifiesWithGPGOverTheExactInnerBytes() throws {
-        try TestKeyring.withKeyring([TestKey(name: "Alice", email: "alice@example.org")]) { ring in
+    @Test func signedEntityVerifiesWithGPGOverTheExactInnerBytes() async throws {
+        try await TestKeyring.withKeyring([TestKey(name: "Alice", email: "alice@example.org")]) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let signer = try keyring.selectSigner("alice@example.org")
             let entity = try keyring.sign(inner: sampleInner, boundary: "=-=sig-1=-=", signer: signer)
@@ -126,7 +126,7 @@ struct KeyringTests {
             // gpg itself: the detached signature over exactly the inner bytes.
             let innerPath = try ring.file("inner", Data(sampleInner))
             let sigPath = try ring.file("sig.asc", Data(signature))
-            let result = try ring.gpgOK(["--status-fd", "1", "--verify", sigPath, innerPath])
+            let result = try await ring.gpgOK(["--status-fd", "1", "--verify", sigPath, innerPath])
             let validsig = try #require(result.stdoutText.split(separator: "\n").first { $0.contains("VALIDSIG") })
             let fields = validsig.split(separator: " ")
             let hash = try #require(gpgHashNames[String(fields[9])])
@@ -161,12 +161,12 @@ struct KeyringTests {
             let innerTarget = try #require(tamperedInner.firstIndex(of: UInt8(ascii: "t")))
             tamperedInner[innerTarget] = UInt8(ascii: "T")
             let tamperedPath = try ring.file("inner-tampered", Data(tamperedInner))
-            #expect(try ring.gpg(["--verify", sigPath, tamperedPath]).status != 0)
+            await #expect(try ring.gpg(["--verify", sigPath, tamperedPath]).status != 0)
         }
     }
 
-    @Test func signingRefusesNonCanonicalInnerAndBoundaryCollisions() throws {
-        try TestKeyring.withKeyring([TestKey(name: "Alice", email: "alice@example.org")]) { ring in
+    @Test func signingRefusesNonCanonicalInnerAndBoundaryCollisions() async throws {
+        try await TestKeyring.withKeyring([TestKey(name: "Alice", email: "alice@example.org")]) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let signer = try keyring.selectSigner("alice@example.org")
             let cases: [([UInt8], String)] = [
@@ -184,9 +184,9 @@ struct KeyringTests {
     }
 
     @Test(arguments: [false, true])
-    func encryptedEntityDecryptsWithGPGAndIncludesTheSender(signed: Bool) throws {
+    func encryptedEntityDecryptsWithGPGAndIncludesTheSender(signed: Bool) async throws {
         let keys = [TestKey(name: "Alice", email: "alice@example.org"), TestKey(name: "Bob", email: "bob@example.org")]
-        try TestKeyring.withKeyring(keys) { ring in
+        try await TestKeyring.withKeyring(keys) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let alice = try keyring.selectSigner("alice@example.org")
             let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)
@@ -205,7 +205,7 @@ struct KeyringTests {
 
             // Encrypted to Bob and to the sender, and to no one else.
             let cipherPath = try ring.file("msg.asc", Data(armored))
-            let packets = try ring.gpg(["--list-packets", cipherPath]).stdoutText
+            let packets = try await ring.gpg(["--list-packets", cipherPath]).stdoutText
             let keyIDs = Set(
                 packets.split(separator: "\n").filter { $0.hasPrefix(":pubkey enc packet:") }
                     .compactMap { $0.split(separator: " ").last.map(String.init) })
@@ -214,7 +214,7 @@ struct KeyringTests {
             #expect(expected.count == 2)
 
             // gpg decrypts it to exactly the inner bytes.
-            let decrypted = try ring.gpgOK(["--status-fd", "2", "--decrypt", cipherPath])
+            let decrypted = try await ring.gpgOK(["--status-fd", "2", "--decrypt", cipherPath])
             #expect(Array(decrypted.stdout) == sampleInner)
             #expect(decrypted.stderrText.contains("GOODSIG") == signed)
 
@@ -242,16 +242,16 @@ struct KeyringTests {
         }
     }
 
-    @Test func aKeyRevokedAfterSelectionIsNotUsed() throws {
+    @Test func aKeyRevokedAfterSelectionIsNotUsed() async throws {
         let keys = [TestKey(name: "Alice", email: "alice@example.org"), TestKey(name: "Bob", email: "bob@example.org")]
-        try TestKeyring.withKeyring(keys) { ring in
+        try await TestKeyring.withKeyring(keys) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let alice = try keyring.selectSigner("alice@example.org")
             let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)
             let bobFingerprint = try ring.fingerprint("Bob")
             let certificate = try String(
                 contentsOfFile: "\(ring.home)/openpgp-revocs.d/\(bobFingerprint).rev", encoding: .utf8)
-            try ring.gpgOK(
+            try await ring.gpgOK(
                 ["--import"], stdin: Data(certificate.replacingOccurrences(of: ":-----BEGIN", with: "-----BEGIN").utf8))
             let error = #expect(throws: PGPError.self) {
                 try keyring.encrypt(inner: sampleInner, boundary: "b", recipients: [bob], encryptToSelf: alice)
@@ -260,9 +260,9 @@ struct KeyringTests {
         }
     }
 
-    @Test func fileVariantsStreamLargeMessages() throws {
+    @Test func fileVariantsStreamLargeMessages() async throws {
         let keys = [TestKey(name: "Alice", email: "alice@example.org"), TestKey(name: "Bob", email: "bob@example.org")]
-        try TestKeyring.withKeyring(keys) { ring in
+        try await TestKeyring.withKeyring(keys) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let alice = try keyring.selectSigner("alice@example.org")
             let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)
@@ -286,7 +286,7 @@ struct KeyringTests {
             #expect(verification.isValid)
             #expect(verification.signedContent == inner)
             let sigPath = try ring.file("big.sig", Data(try partBodies(signedEntity).secondBody))
-            try ring.gpgOK(["--verify", sigPath, innerPath])
+            try await ring.gpgOK(["--verify", sigPath, innerPath])
 
             let encryptedPath = "\(ring.home)/big-encrypted"
             let encrypted = try keyring.encrypt(
@@ -297,7 +297,7 @@ struct KeyringTests {
             #expect(isCanonicalCRLF(encryptedBody))
             let encryptedEntity = PGPMIMEEntity(contentType: encrypted.contentType, body: encryptedBody)
             let armoredPath = try ring.file("big.asc", Data(try partBodies(encryptedEntity).secondBody))
-            #expect(Array(try ring.gpgOK(["--decrypt", armoredPath]).stdout) == inner)
+            await #expect(Array(try ring.gpgOK(["--decrypt", armoredPath]).stdout) == inner)
             let ours = try keyring.decrypt(entity: encryptedEntity.serialized())
             #expect(ours.inner == inner)
             #expect(ours.isSignedAndValid)
@@ -319,9 +319,9 @@ struct KeyringTests {
         }
     }
 
-    @Test func aPassphraseProtectedKeyFailsWithoutPrompting() throws {
+    @Test func aPassphraseProtectedKeyFailsWithoutPrompting() async throws {
         let keys = [TestKey(name: "Locked", email: "locked@example.org", kind: .passphraseProtected)]
-        try TestKeyring.withKeyring(keys) { ring in
+        try await TestKeyring.withKeyring(keys) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let locked = try keyring.selectSigner("locked@example.org")
             let signing = #expect(throws: PGPError.self) {
@@ -339,9 +339,9 @@ struct KeyringTests {
         }
     }
 
-    @Test func concurrentOperationsOnOneKeyring() throws {
+    @Test func concurrentOperationsOnOneKeyring() async throws {
         let keys = [TestKey(name: "Alice", email: "alice@example.org"), TestKey(name: "Bob", email: "bob@example.org")]
-        try TestKeyring.withKeyring(keys) { ring in
+        try await TestKeyring.withKeyring(keys) { ring in
             let keyring = PGPKeyring(homeDirectory: ring.home)
             let alice = try keyring.selectSigner("alice@example.org")
             let bob = try #require(try keyring.resolveRecipients(["bob@example.org"]).first?.key)

@@ -14,7 +14,7 @@ extension SMIMETests {
         @Test(
             "encrypted output decrypts with openssl cms -decrypt",
             arguments: SMIMEContentCipher.all, RecipientCase.allCases)
-        func encryptDecryptsWithOpenSSL(cipher: SMIMEContentCipher, recipientCase: RecipientCase) throws {
+        func encryptDecryptsWithOpenSSL(cipher: SMIMEContentCipher, recipientCase: RecipientCase) async throws {
             let fixtures = try SMIMEFixtures.required()
             let recipient = recipientCase == .ecdh ? fixtures.carol : fixtures.alice
             let options = SMIMEEncryptionOptions(
@@ -28,7 +28,7 @@ extension SMIMETests {
 
             let input = try fixtures.write(encrypted, named: "encrypted.eml")
             let output = fixtures.pki.path("decrypted-\(UUID().uuidString.prefix(6)).bin")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-decrypt", "-in", input, "-recip", recipient.certificatePath, "-inkey", recipient.keyPath,
                 "-out", output,
             ])
@@ -36,7 +36,7 @@ extension SMIMETests {
 
             // The structure is what was asked for, as OpenSSL itself reads it.
             let printed = String(
-                decoding: try TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input]), as: UTF8.self)
+                decoding: try await TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input]), as: UTF8.self)
             #expect(printed.contains(cipher == .aes256GCM ? "id-smime-ct-authEnvelopedData" : "pkcs7-envelopedData"))
             #expect(printed.contains(cipher == .aes256GCM ? "aes-256-gcm" : "aes-256-cbc"))
             switch recipientCase {
@@ -56,14 +56,14 @@ extension SMIMETests {
         }
 
         @Test("every recipient of a multi-recipient message can decrypt; an outsider cannot")
-        func multipleRecipients() throws {
+        func multipleRecipients() async throws {
             let fixtures = try SMIMEFixtures.required()
             let inner = SampleEntity.text()
             let encrypted = try SMIME.encrypt(
                 inner, to: [try fixtures.certificate(fixtures.alice), try fixtures.certificate(fixtures.carol)])
             let input = try fixtures.write(encrypted, named: "multi.eml")
             for recipient in [fixtures.alice, fixtures.carol] {
-                let output = try TestPKI.openssl([
+                let output = try await TestPKI.openssl([
                     "cms", "-decrypt", "-in", input, "-recip", recipient.certificatePath, "-inkey", recipient.keyPath,
                 ])
                 #expect([UInt8](output) == inner)
@@ -77,7 +77,7 @@ extension SMIMETests {
         }
 
         @Test("sign-then-encrypt decrypts with openssl, then verifies with openssl", arguments: SMIMEContentCipher.all)
-        func signThenEncrypt(cipher: SMIMEContentCipher) throws {
+        func signThenEncrypt(cipher: SMIMEContentCipher) async throws {
             let fixtures = try SMIMEFixtures.required()
             let inner = SampleEntity.text()
             let sealed = try SMIME.signThenEncrypt(
@@ -85,13 +85,13 @@ extension SMIMETests {
                 to: [try fixtures.certificate(fixtures.bob)], options: SMIMEEncryptionOptions(cipher: cipher))
             let input = try fixtures.write(sealed, named: "sealed.eml")
             let signedPath = fixtures.pki.path("unsealed-\(cipher).eml")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-decrypt", "-in", input, "-recip", fixtures.bob.certificatePath, "-inkey",
                 fixtures.bob.keyPath, "-out", signedPath,
             ])
             let signed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: signedPath)))
             #expect(String(decoding: signed, as: UTF8.self).hasPrefix("Content-Type: multipart/signed;"))
-            let content = try TestPKI.openssl([
+            let content = try await TestPKI.openssl([
                 "cms", "-verify", "-in", signedPath, "-CAfile", fixtures.ca.certificatePath,
             ])
             #expect([UInt8](content) == inner)

@@ -10,26 +10,30 @@ final class GPGSMHome {
     let path: String
     private var environment: [String: String] { ["GNUPGHOME": path] }
 
-    init(trusting root: TestPKI.Identity, secretKeyOf recipient: TestPKI.Identity, pki: TestPKI) throws {
+    init(trusting root: TestPKI.Identity, secretKeyOf recipient: TestPKI.Identity, pki: TestPKI) async throws {
         path = "/tmp/pgs-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(
             atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         do {
-            try setUp(trusting: root, secretKeyOf: recipient, pki: pki)
+            try await setUp(trusting: root, secretKeyOf: recipient, pki: pki)
         } catch {
-            close()
+            await close()
             throw error
         }
     }
 
-    private func setUp(trusting root: TestPKI.Identity, secretKeyOf recipient: TestPKI.Identity, pki: TestPKI) throws {
+    private func setUp(trusting root: TestPKI.Identity, secretKeyOf recipient: TestPKI.Identity, pki: TestPKI)
+        async throws
+    {
         try Data("disable-crl-checks\ndisable-policy-checks\n".utf8)
             .write(to: URL(fileURLWithPath: "\(path)/gpgsm.conf"))
         try Data("allow-loopback-pinentry\n".utf8).write(to: URL(fileURLWithPath: "\(path)/gpg-agent.conf"))
-        try gpgsm(["--import", root.certificatePath])
+        try await gpgsm(["--import", root.certificatePath])
         let fingerprint =
             String(
-                decoding: try TestPKI.openssl(["x509", "-in", root.certificatePath, "-noout", "-fingerprint", "-sha1"]),
+                decoding: try await TestPKI.openssl([
+                    "x509", "-in", root.certificatePath, "-noout", "-fingerprint", "-sha1",
+                ]),
                 as: UTF8.self
             ).split(separator: "=").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         try Data("\(fingerprint) S relax\n".utf8).write(to: URL(fileURLWithPath: "\(path)/trustlist.txt"))
@@ -42,24 +46,24 @@ final class GPGSMHome {
         let bundle = pki.path("\(recipient.name)-legacy.p12")
         var attempt = 1
         while true {
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "pkcs12", "-export", "-inkey", recipient.keyPath, "-in", recipient.certificatePath, "-passout",
                 "pass:", "-certpbe", "PBE-SHA1-3DES", "-keypbe", "PBE-SHA1-3DES", "-macalg", "sha1", "-out", bundle,
             ])
             do {
-                try gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
+                try await gpgsm(["--pinentry-mode", "loopback", "--passphrase-fd", "0", "--import", bundle])
                 return
             } catch  where attempt < 5 {
                 attempt += 1
-                _ = try? TestPKI.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
+                _ = try? await TestPKI.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
             }
         }
     }
 
     /// Runs gpgsm in batch mode with /dev/null as stdin (an empty passphrase); throws on failure.
     @discardableResult
-    func gpgsm(_ arguments: [String]) throws -> Data {
-        let result = try TestPKI.run(
+    func gpgsm(_ arguments: [String]) async throws -> Data {
+        let result = try await TestPKI.run(
             "/usr/bin/gpgsm", ["--batch"] + arguments, environment: environment)
         guard result.status == 0 else {
             throw TestPKI.ToolFailure(command: "gpgsm " + arguments.joined(separator: " "), stderr: result.stderr)
@@ -67,8 +71,8 @@ final class GPGSMHome {
         return result.stdout
     }
 
-    func close() {
-        _ = try? TestPKI.run("/usr/bin/gpgconf", ["--kill", "all"], environment: environment)
+    func close() async {
+        _ = try? await TestPKI.run("/usr/bin/gpgconf", ["--kill", "all"], environment: environment)
         try? FileManager.default.removeItem(atPath: path)
     }
 }
@@ -86,11 +90,19 @@ func base64Body(of entity: [UInt8], after marker: String = "", until terminator:
 extension SMIMETests {
     @Suite struct GPGSMInterop {
         @Test("gpgsm 2.2 decrypts signed-then-encrypted AES-256-CBC output and verifies the signature inside")
-        func gpgsmReadsOutput() throws {
+        func gpgsmReadsOutput() async throws {
             let fixtures = try SMIMEFixtures.required()
-            let home = try GPGSMHome(trusting: fixtures.ca, secretKeyOf: fixtures.bob, pki: fixtures.pki)
-            defer { home.close() }
+            let home = try await GPGSMHome(trusting: fixtures.ca, secretKeyOf: fixtures.bob, pki: fixtures.pki)
+            do {
+                try await decryptAndVerify(in: home, fixtures: fixtures)
+            } catch {
+                await home.close()
+                throw error
+            }
+            await home.close()
+        }
 
+        private func decryptAndVerify(in home: GPGSMHome, fixtures: SMIMEFixtures) async throws {
             let inner = SampleEntity.text()
             let sealed = try SMIME.signThenEncrypt(
                 inner, identity: try fixtures.senderIdentity(), boundary: SampleEntity.boundary,
@@ -98,7 +110,7 @@ extension SMIMETests {
             let envelope = fixtures.pki.path("gpgsm-envelope.der")
             try base64Body(of: sealed).write(to: URL(fileURLWithPath: envelope))
             let signed = [UInt8](
-                try home.gpgsm([
+                try await home.gpgsm([
                     "--pinentry-mode", "loopback", "--passphrase-fd", "0",
                     "--decrypt", envelope,
                 ]))
@@ -110,11 +122,11 @@ extension SMIMETests {
                 until: "\r\n--\(SampleEntity.boundary)--"
             ).write(to: URL(fileURLWithPath: signature))
             let content = try fixtures.write(inner, named: "gpgsm-content.eml")
-            try home.gpgsm(["--verify", signature, content])
+            try await home.gpgsm(["--verify", signature, content])
 
             // The same check must fail on altered content.
             let altered = try fixtures.write(SampleEntity.text("Hello Mallory\r\n"), named: "gpgsm-altered.eml")
-            #expect(throws: TestPKI.ToolFailure.self) { try home.gpgsm(["--verify", signature, altered]) }
+            await #expect(throws: TestPKI.ToolFailure.self) { try await home.gpgsm(["--verify", signature, altered]) }
         }
     }
 }

@@ -25,31 +25,31 @@ struct SMIMEFixtures: Sendable {
         try #require(current, "the suite must have the .smimeFixtures trait")
     }
 
-    static func make(in pki: TestPKI) throws -> SMIMEFixtures {
-        let ca = try pki.makeCA("test-root-ca")
-        let untrustedCA = try pki.makeCA("untrusted-ca")
-        let intermediate = try pki.makeIntermediateCA("test-intermediate-ca", issuer: ca)
-        let sender = try pki.issue("sender", issuer: intermediate, sanEmails: ["sender@example.org"])
+    static func make(in pki: TestPKI) async throws -> SMIMEFixtures {
+        let ca = try await pki.makeCA("test-root-ca")
+        let untrustedCA = try await pki.makeCA("untrusted-ca")
+        let intermediate = try await pki.makeIntermediateCA("test-intermediate-ca", issuer: ca)
+        let sender = try await pki.issue("sender", issuer: intermediate, sanEmails: ["sender@example.org"])
         let senderWithChain = pki.path("sender-chain.pem")
         try
             (Data(contentsOf: URL(fileURLWithPath: sender.certificatePath))
             + Data(contentsOf: URL(fileURLWithPath: intermediate.certificatePath)))
             .write(to: URL(fileURLWithPath: senderWithChain))
 
-        let alice = try pki.issue("alice", issuer: ca, sanEmails: ["alice@example.org"])
-        let bob = try pki.issue("bob", issuer: ca, sanEmails: ["bob@example.org"])
-        let carol = try pki.issue("carol", kind: .ecP256, issuer: ca, sanEmails: ["carol@example.org"])
+        let alice = try await pki.issue("alice", issuer: ca, sanEmails: ["alice@example.org"])
+        let bob = try await pki.issue("bob", issuer: ca, sanEmails: ["bob@example.org"])
+        let carol = try await pki.issue("carol", kind: .ecP256, issuer: ca, sanEmails: ["carol@example.org"])
         let bad = [
-            try pki.issue(
+            try await pki.issue(
                 "expired", issuer: ca, sanEmails: ["expired@example.org"],
                 validity: ("20200101000000Z", "20210101000000Z")),
-            try pki.issue("wrongsan", issuer: ca, sanEmails: ["someone-else@example.org"]),
-            try pki.issue("dnonly", issuer: ca, sanEmails: [], subjectEmail: "dnonly@example.org"),
-            try pki.issue("weak", kind: .rsa(bits: 1024), issuer: ca, sanEmails: ["weak@example.org"]),
-            try pki.issue(
+            try await pki.issue("wrongsan", issuer: ca, sanEmails: ["someone-else@example.org"]),
+            try await pki.issue("dnonly", issuer: ca, sanEmails: [], subjectEmail: "dnonly@example.org"),
+            try await pki.issue("weak", kind: .rsa(bits: 1024), issuer: ca, sanEmails: ["weak@example.org"]),
+            try await pki.issue(
                 "signonly", issuer: ca, sanEmails: ["signonly@example.org"], keyUsage: "critical,digitalSignature"),
-            try pki.issue("untrusted", issuer: untrustedCA, sanEmails: ["untrusted@example.org"]),
-            try pki.issue(
+            try await pki.issue("untrusted", issuer: untrustedCA, sanEmails: ["untrusted@example.org"]),
+            try await pki.issue(
                 "wrongeku", issuer: ca, sanEmails: ["wrongeku@example.org"], extendedKeyUsage: "clientAuth"),
         ]
         let directory = pki.path("recipients")
@@ -96,7 +96,7 @@ struct SMIMEFixturesScope: SuiteTrait, TestScoping {
     ) async throws {
         let pki = try TestPKI()
         defer { pki.remove() }
-        let fixtures = try SMIMEFixtures.make(in: pki)
+        let fixtures = try await SMIMEFixtures.make(in: pki)
         try await SMIMEFixtures.$current.withValue(fixtures) {
             try await function()
         }

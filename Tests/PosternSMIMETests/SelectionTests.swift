@@ -60,7 +60,7 @@ extension SMIMETests {
         }
 
         @Test("several addresses keep their order; the usable certificates encrypt for openssl")
-        func selectionFeedsEncryption() throws {
+        func selectionFeedsEncryption() async throws {
             let fixtures = try SMIMEFixtures.required()
             let selector = SMIMERecipientSelector(trust: try fixtures.trustStore())
             let selection = try selector.select(
@@ -71,7 +71,7 @@ extension SMIMETests {
 
             let inner = SampleEntity.text()
             let input = try fixtures.write(try SMIME.encrypt(inner, to: selection.certificates), named: "sel.eml")
-            let output = try TestPKI.openssl([
+            let output = try await TestPKI.openssl([
                 "cms", "-decrypt", "-in", input, "-recip", fixtures.bob.certificatePath, "-inkey", fixtures.bob.keyPath,
             ])
             #expect([UInt8](output) == inner)

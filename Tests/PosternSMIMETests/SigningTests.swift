@@ -5,7 +5,7 @@ import Testing
 extension SMIMETests {
     @Suite struct Signing {
         @Test("signed output verifies with openssl cms -verify and yields the inner bytes", arguments: SMIMEDigest.all)
-        func signVerifiesWithOpenSSL(digest: SMIMEDigest) throws {
+        func signVerifiesWithOpenSSL(digest: SMIMEDigest) async throws {
             let fixtures = try SMIMEFixtures.required()
             let inner = SampleEntity.text()
             let signed = try SMIME.sign(
@@ -23,17 +23,17 @@ extension SMIMETests {
             let input = try fixtures.write(signed, named: "signed.eml")
             let output = fixtures.pki.path("verified-\(digest).bin")
             // Without -binary: see notes/swift-c-pitfalls.md (multipart/signed needs text mode or -crlfeol).
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath, "-out", output,
             ])
             #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: output))) == inner)
 
-            let printed = try TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input])
+            let printed = try await TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input])
             #expect(String(decoding: printed, as: UTF8.self).contains("algorithm: \(digest.policyName) "))
         }
 
         @Test("an EC (ECDSA) signer works too and openssl verifies it")
-        func ecSigner() throws {
+        func ecSigner() async throws {
             let fixtures = try SMIMEFixtures.required()
             let identity = try SMIMESigningIdentity.load(
                 certificatePEMFile: fixtures.carol.certificatePath, keyPEMFile: fixtures.carol.keyPath)
@@ -41,15 +41,17 @@ extension SMIMETests {
             let inner = SampleEntity.text()
             let signed = try SMIME.sign(inner, identity: identity, digest: .sha384, boundary: SampleEntity.boundary)
             let input = try fixtures.write(signed, named: "ec-signed.eml")
-            let content = try TestPKI.openssl(["cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath])
+            let content = try await TestPKI.openssl([
+                "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath,
+            ])
             #expect([UInt8](content) == inner)
             let printed = String(
-                decoding: try TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input]), as: UTF8.self)
+                decoding: try await TestPKI.openssl(["cms", "-cmsout", "-print", "-in", input]), as: UTF8.self)
             #expect(printed.contains("ecdsa-with-SHA384"))
         }
 
         @Test("a tampered signed message fails openssl and PosternSMIME verification")
-        func tamperedSignatureFails() throws {
+        func tamperedSignatureFails() async throws {
             let fixtures = try SMIMEFixtures.required()
             let signed = try SMIME.sign(
                 SampleEntity.text(), identity: try fixtures.senderIdentity(), boundary: SampleEntity.boundary)
@@ -58,7 +60,7 @@ extension SMIMETests {
             #expect(tampered != signed)
 
             let input = try fixtures.write(tampered, named: "tampered.eml")
-            let result = try TestPKI.run(
+            let result = try await TestPKI.run(
                 "/usr/bin/openssl",
                 [
                     "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath,
@@ -97,7 +99,7 @@ extension SMIMETests {
         }
 
         @Test("the signer chain from the PEM file is included: verifies against the root alone")
-        func chainIncluded() throws {
+        func chainIncluded() async throws {
             let fixtures = try SMIMEFixtures.required()
             let identity = try fixtures.senderIdentity()
             #expect(identity.chain.count == 1)
@@ -105,7 +107,7 @@ extension SMIMETests {
             let signed = try SMIME.sign(SampleEntity.text(), identity: identity, boundary: SampleEntity.boundary)
             let input = try fixtures.write(signed, named: "chain.eml")
             let certificates = fixtures.pki.path("chain-signers.pem")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath, "-out", "/dev/null",
                 "-certsout", certificates,
             ])
@@ -159,11 +161,11 @@ extension SMIMETests {
         }
 
         @Test("a passphrase-protected key is refused with a clear error, without prompting")
-        func encryptedKeyRefused() throws {
+        func encryptedKeyRefused() async throws {
             let fixtures = try SMIMEFixtures.required()
             let passphraseFile = try fixtures.write(Array("test-passphrase\n".utf8), named: "pass.txt")
             let encryptedKey = fixtures.pki.path("sender-encrypted.key")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "pkey", "-in", fixtures.sender.keyPath, "-aes256", "-passout", "file:\(passphraseFile)",
                 "-out", encryptedKey,
             ])

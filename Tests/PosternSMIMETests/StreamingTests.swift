@@ -19,7 +19,7 @@ extension SMIMETests {
         }
 
         @Test("a ~5 MB file is signed and encrypted in one streaming pass; openssl decrypts and verifies it")
-        func streamingSignThenEncrypt() throws {
+        func streamingSignThenEncrypt() async throws {
             let fixtures = try SMIMEFixtures.required()
             let inner = Self.largeEntity()
             let inputPath = try fixtures.write(inner, named: "large.eml")
@@ -31,19 +31,19 @@ extension SMIMETests {
             let sealed = try [UInt8](Data(contentsOf: URL(fileURLWithPath: sealedPath)))
             #expect(hasOnlyCRLFLineEnds(sealed))
             let signedPath = fixtures.pki.path("large-signed.eml")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-decrypt", "-in", sealedPath, "-recip", fixtures.alice.certificatePath, "-inkey",
                 fixtures.alice.keyPath, "-out", signedPath,
             ])
             let contentPath = fixtures.pki.path("large-content.eml")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-verify", "-in", signedPath, "-CAfile", fixtures.ca.certificatePath, "-out", contentPath,
             ])
             #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: contentPath))) == inner)
         }
 
         @Test("file variants produce output that PosternSMIME and openssl read back", arguments: SMIMEContentCipher.all)
-        func streamingSignAndEncryptSeparately(cipher: SMIMEContentCipher) throws {
+        func streamingSignAndEncryptSeparately(cipher: SMIMEContentCipher) async throws {
             let fixtures = try SMIMEFixtures.required()
             let inner = Self.largeEntity()
             let inputPath = try fixtures.write(inner, named: "large.eml")
@@ -59,7 +59,7 @@ extension SMIMETests {
             try SMIME.encrypt(
                 inputFile: inputPath, outputFile: encryptedPath, to: [try fixtures.certificate(fixtures.carol)],
                 options: SMIMEEncryptionOptions(cipher: cipher))
-            let decrypted = try TestPKI.openssl([
+            let decrypted = try await TestPKI.openssl([
                 "cms", "-decrypt", "-in", encryptedPath, "-recip", fixtures.carol.certificatePath, "-inkey",
                 fixtures.carol.keyPath,
             ])
@@ -67,7 +67,7 @@ extension SMIMETests {
         }
 
         @Test("the chunked writer seals content written in odd pieces; openssl reads the result")
-        func chunkedWriter() throws {
+        func chunkedWriter() async throws {
             let fixtures = try SMIMEFixtures.required()
             var inner = SampleEntity.text()
             for line in 0..<3000 { inner += Array("chunked line \(line)\r\n".utf8) }
@@ -92,11 +92,13 @@ extension SMIMETests {
 
             let input = try fixtures.write(sealed, named: "chunked.eml")
             let signed = fixtures.pki.path("chunked-signed.eml")
-            try TestPKI.openssl([
+            try await TestPKI.openssl([
                 "cms", "-decrypt", "-in", input, "-recip", fixtures.carol.certificatePath, "-inkey",
                 fixtures.carol.keyPath, "-out", signed,
             ])
-            let content = try TestPKI.openssl(["cms", "-verify", "-in", signed, "-CAfile", fixtures.ca.certificatePath])
+            let content = try await TestPKI.openssl([
+                "cms", "-verify", "-in", signed, "-CAfile", fixtures.ca.certificatePath,
+            ])
             #expect([UInt8](content) == inner)
         }
 

@@ -23,9 +23,9 @@ struct SealAndSubmitTests {
                 #expect(headers.contains("application/pkcs7-mime"))
                 #expect(headers.contains("Subject: [...]"))
                 #expect(!headers.contains("quarterly"))
-                let opened = try #require(try fixture.decrypt(received, as: "bob"))
+                let opened = try await #require(try fixture.decrypt(received, as: "bob"))
                 #expect(opened.contains(SealSendFixture.canary))
-                #expect(try fixture.decrypt(received, as: "carol") == nil)
+                await #expect(try fixture.decrypt(received, as: "carol") == nil)
             }
         }
     }
@@ -72,12 +72,12 @@ struct SealAndSubmitTests {
                 for copy in [main, bcc] {
                     #expect(!headerSection(copy).lowercased().contains("bcc:"))
                 }
-                #expect(try fixture.decrypt(main, as: "bob") != nil)
-                #expect(
+                await #expect(try fixture.decrypt(main, as: "bob") != nil)
+                await #expect(
                     try fixture.decrypt(main, as: "carol") == nil, "the main copy must not reveal the Bcc recipient")
-                let opened = try #require(try fixture.decrypt(bcc, as: "carol"))
+                let opened = try await #require(try fixture.decrypt(bcc, as: "carol"))
                 #expect(opened.contains(SealSendFixture.canary))
-                #expect(try fixture.decrypt(bcc, as: "bob") == nil)
+                await #expect(try fixture.decrypt(bcc, as: "bob") == nil)
             }
         }
     }
@@ -96,13 +96,13 @@ struct SealAndSubmitTests {
                 let received = unstuffed(try #require(server.recording.messages.first))
                 #expect(headerSection(received).contains("multipart/signed"))
                 let (content, signature) = try signedParts(received)
-                let verified = try fixture.keyring.gpg(
+                let verified = try await fixture.keyring.gpg(
                     ["--status-fd", "2", "--verify", try fixture.write(signature), try fixture.write(content)])
                 #expect(verified.status == 0, "\(verified.stderrText)")
                 #expect(verified.stderrText.contains("[GNUPG:] GOODSIG"))
                 let tampered = Array(
                     String(decoding: content, as: UTF8.self).replacingOccurrences(of: "usual", with: "other").utf8)
-                let bad = try fixture.keyring.gpg(
+                let bad = try await fixture.keyring.gpg(
                     ["--status-fd", "2", "--verify", try fixture.write(signature), try fixture.write(tampered)])
                 #expect(bad.status != 0)
             }

@@ -32,22 +32,23 @@ final class SealSendFixture {
         """
 
     static func with<T>(_ body: (SealSendFixture) async throws -> T) async throws -> T {
-        try await GnuPGTestKeyring.withKeyringAsync(people.map { GnuPGTestKey(name: $0, email: address($0)) }) {
+        try await GnuPGTestKeyring.withKeyring(people.map { GnuPGTestKey(name: $0, email: address($0)) }) {
             keyring in
             try await withTestPKI { tls in
-                let fixture = try SealSendFixture(keyring: keyring, tls: tls)
+                let fixture = try await SealSendFixture(keyring: keyring, tls: tls)
                 defer { fixture.smime.remove() }
                 return try await body(fixture)
             }
         }
     }
 
-    private init(keyring: GnuPGTestKeyring, tls: TestPKI) throws {
+    private init(keyring: GnuPGTestKeyring, tls: TestPKI) async throws {
         self.keyring = keyring
         self.tls = tls
         smime = try SMIMETestPKI()
-        ca = try smime.makeCA("sealsend-ca")
-        (identities, certificateDirectory) = try smime.issueRecipients(Self.people, issuer: ca, email: Self.address)
+        ca = try await smime.makeCA("sealsend-ca")
+        (identities, certificateDirectory) = try await smime.issueRecipients(
+            Self.people, issuer: ca, email: Self.address)
     }
 
     var keys: SealKeyMaterial {
@@ -95,9 +96,9 @@ final class SealSendFixture {
     }
 
     /// `openssl cms -decrypt` with `name`'s key; nil when it fails.
-    func decrypt(_ message: [UInt8], as name: String) throws -> String? {
+    func decrypt(_ message: [UInt8], as name: String) async throws -> String? {
         let identity = try #require(identities[name])
-        let result = try SMIMETestPKI.run(
+        let result = try await SMIMETestPKI.run(
             "/usr/bin/openssl",
             [
                 "cms", "-decrypt", "-in", try write(message), "-recip", identity.certificatePath, "-inkey",

@@ -20,7 +20,7 @@ struct SendCLISealingTests {
     /// Runs `postern send` against the scripted server; one `--ca-file` holds both the TLS and the S/MIME CA.
     func send(
         _ extra: [String], message: [UInt8], fixture: SealSendFixture, server: ScriptedSMTPServer
-    ) throws -> SMIMETestPKI.ToolResult {
+    ) async throws -> SMIMETestPKI.ToolResult {
         let caFile = fixture.smime.path("both-cas.pem")
         let both =
             try Data(contentsOf: URL(fileURLWithPath: fixture.tls.caFilePath))
@@ -35,7 +35,7 @@ struct SendCLISealingTests {
                 "--smime-certs", fixture.certificateDirectory, "--gnupg-home", fixture.keyring.home,
                 "--pgp-signer", SealSendFixture.address("alice"), try fixture.write(message),
             ] + extra
-        return try SMIMETestPKI.run(
+        return try await SMIMETestPKI.run(
             try Self.executable(), arguments,
             environment: ["POSTERN_POLICY": "", "SEALSEND_PW": SealSendFixture.password])
     }
@@ -45,7 +45,7 @@ struct SendCLISealingTests {
         try await SealSendFixture.with { fixture in
             try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: fixture.tls.valid)) {
                 server in
-                let result = try send(
+                let result = try await send(
                     ["--sign", "openpgp"], message: SealSendFixture.letter(to: "bob@example.org"), fixture: fixture,
                     server: server)
                 #expect(result.status == 0, "\(result.stderr)")
@@ -56,7 +56,7 @@ struct SendCLISealingTests {
                 let received = unstuffed(try #require(server.recording.messages.first))
                 #expect(headerSection(received).contains("multipart/signed"))
                 let (content, signature) = try SealAndSubmitTests().signedParts(received)
-                let verified = try fixture.keyring.gpg(
+                let verified = try await fixture.keyring.gpg(
                     ["--status-fd", "2", "--verify", try fixture.write(signature), try fixture.write(content)])
                 #expect(verified.stderrText.contains("[GNUPG:] GOODSIG"), "\(verified.stderrText)")
                 #expect(!result.stderr.contains(SealSendFixture.password))
@@ -69,7 +69,7 @@ struct SendCLISealingTests {
         try await SealSendFixture.with { fixture in
             try await withScriptedSMTPServer(SMTPServerScript(security: .implicitTLS, identity: fixture.tls.valid)) {
                 server in
-                let result = try send(
+                let result = try await send(
                     ["--encrypt", "smime"], message: SealSendFixture.letter(to: "dave@example.test"), fixture: fixture,
                     server: server)
                 #expect(result.status == 77, "\(result.stderr)")

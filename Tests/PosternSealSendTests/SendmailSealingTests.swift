@@ -33,7 +33,7 @@ struct SendmailSealingTests {
                     """
                 try Data(text.utf8).write(to: URL(fileURLWithPath: config))
                 try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
-                let result = try SMIMETestPKI.run(
+                let result = try await SMIMETestPKI.run(
                     try SendCLISealingTests.executable(), ["sendmail", "-i", "bob@example.test"],
                     stdin: Data(SealSendFixture.letter(to: "bob@example.test")),
                     environment: [
@@ -44,7 +44,7 @@ struct SendmailSealingTests {
                 #expect(!recording.sawCanary)
                 let received = unstuffed(try #require(recording.messages.first))
                 #expect(headerSection(received).contains("application/pkcs7-mime"))
-                let opened = try #require(try fixture.decrypt(received, as: "bob"))
+                let opened = try await #require(try fixture.decrypt(received, as: "bob"))
                 #expect(opened.contains(SealSendFixture.canary))
             }
         }

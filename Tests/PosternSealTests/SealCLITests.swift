@@ -16,8 +16,8 @@ import Testing
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) })
     }
 
-    func run(_ arguments: [String], fixture: SealFixture) throws -> SMIMETestPKI.ToolResult {
-        try SMIMETestPKI.run(try Self.executable(), ["seal"] + arguments, environment: ["POSTERN_POLICY": ""])
+    func run(_ arguments: [String], fixture: SealFixture) async throws -> SMIMETestPKI.ToolResult {
+        try await SMIMETestPKI.run(try Self.executable(), ["seal"] + arguments, environment: ["POSTERN_POLICY": ""])
     }
 
     func smimeKeys(_ fixture: SealFixture) throws -> [String] {
@@ -31,12 +31,12 @@ import Testing
     @Test func textModeWritesTheMessageToStdoutAndTheSummaryToStderr() async throws {
         try await SealFixture.with { fixture in
             let input = try fixture.write("cli.eml", Array(letter.utf8))
-            let result = try run(["--sign", "smime"] + smimeKeys(fixture) + [input], fixture: fixture)
+            let result = try await run(["--sign", "smime"] + smimeKeys(fixture) + [input], fixture: fixture)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("postern seal: signed (smime"))
             let sealed = [UInt8](result.stdout)
             #expect(sealed.headerSection.contains("multipart/signed"))
-            #expect(try fixture.smimeVerify(sealed) != nil)
+            await #expect(try fixture.smimeVerify(sealed) != nil)
         }
     }
 
@@ -44,7 +44,7 @@ import Testing
         try await SealFixture.with { fixture in
             let input = try fixture.write("cli.eml", Array(letter.utf8))
             let output = fixture.path("cli-out.eml")
-            let result = try run(
+            let result = try await run(
                 ["--sign", "smime", "--encrypt", "smime", "--format", "json", "--output", output] + smimeKeys(fixture)
                     + [input], fixture: fixture)
             #expect(result.status == 0, "\(result.stderr)")
@@ -55,7 +55,7 @@ import Testing
             #expect(protection["recipients"] as? [String] == ["bob@example.test"])
             #expect(json["exit-code"] as? Int == 0)
             let sealed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
-            #expect(try fixture.smimeDecrypt(sealed, as: "bob") != nil)
+            await #expect(try fixture.smimeDecrypt(sealed, as: "bob") != nil)
         }
     }
 
@@ -64,7 +64,7 @@ import Testing
             let message = letter.replacingOccurrences(
                 of: "To: bob@example.test", with: "To: bob@example.test\nBcc: carol@example.test")
             let input = try fixture.write("cli.eml", Array(message.utf8))
-            let result = try run(["--encrypt", "smime"] + smimeKeys(fixture) + [input], fixture: fixture)
+            let result = try await run(["--encrypt", "smime"] + smimeKeys(fixture) + [input], fixture: fixture)
             #expect(result.status == 64)
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.contains("--output"))
@@ -76,7 +76,7 @@ import Testing
             let message = letter.replacingOccurrences(of: "To: bob@example.test", with: "To: dave@example.test")
             let input = try fixture.write("cli.eml", Array(message.utf8))
             let output = fixture.path("cli-denied.eml")
-            let result = try run(
+            let result = try await run(
                 ["--encrypt", "smime", "--format", "json", "--output", output] + smimeKeys(fixture) + [input],
                 fixture: fixture)
             #expect(result.status == 77)
@@ -89,11 +89,11 @@ import Testing
 
     @Test func missingInputIs66AndMalformedIs65() async throws {
         try await SealFixture.with { fixture in
-            let missing = try run(
+            let missing = try await run(
                 ["--sign", "smime"] + smimeKeys(fixture) + [fixture.path("nope.eml")], fixture: fixture)
             #expect(missing.status == 66)
             let bad = try fixture.write("bad.eml", Array("From: a@example.test\nbroken header line\n\nx\n".utf8))
-            let malformed = try run(["--sign", "smime"] + smimeKeys(fixture) + [bad], fixture: fixture)
+            let malformed = try await run(["--sign", "smime"] + smimeKeys(fixture) + [bad], fixture: fixture)
             #expect(malformed.status == 65)
             #expect(malformed.stderr.contains("line 2"))
         }

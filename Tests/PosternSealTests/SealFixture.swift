@@ -21,21 +21,21 @@ final class SealFixture {
     static func address(_ name: String) -> String { "\(name)@example.test" }
 
     static func with<T>(_ body: (SealFixture) async throws -> T) async throws -> T {
-        try await GnuPGTestKeyring.withKeyringAsync(
+        try await GnuPGTestKeyring.withKeyring(
             people.map { GnuPGTestKey(name: $0, email: address($0)) }
                 + [GnuPGTestKey(name: "erin", email: address("erin"), kind: .weakRSAEncryption)]
         ) { keyring in
-            let fixture = try SealFixture(keyring: keyring)
+            let fixture = try await SealFixture(keyring: keyring)
             defer { fixture.pki.remove() }
             return try await body(fixture)
         }
     }
 
-    private init(keyring: GnuPGTestKeyring) throws {
+    private init(keyring: GnuPGTestKeyring) async throws {
         self.keyring = keyring
         pki = try SMIMETestPKI()
-        ca = try pki.makeCA("seal-ca")
-        (identities, certificateDirectory) = try pki.issueRecipients(Self.people, issuer: ca, email: Self.address)
+        ca = try await pki.makeCA("seal-ca")
+        (identities, certificateDirectory) = try await pki.issueRecipients(Self.people, issuer: ca, email: Self.address)
     }
 
     /// Alice's S/MIME signer, the certificate directory and the CA; alice's OpenPGP home.
@@ -72,33 +72,33 @@ final class SealFixture {
     // MARK: - Real tools
 
     /// `openssl cms -decrypt` with `name`'s key: the decrypted entity, or nil when it fails.
-    func smimeDecrypt(_ message: [UInt8], as name: String) throws -> [UInt8]? {
+    func smimeDecrypt(_ message: [UInt8], as name: String) async throws -> [UInt8]? {
         let input = try write("in-\(UUID().uuidString.prefix(6)).eml", message)
         let identity = try #require(identities[name])
-        let result = try SMIMETestPKI.run(
+        let result = try await SMIMETestPKI.run(
             "/usr/bin/openssl",
             ["cms", "-decrypt", "-in", input, "-recip", identity.certificatePath, "-inkey", identity.keyPath])
         return result.status == 0 ? [UInt8](result.stdout) : nil
     }
 
     /// `openssl cms -verify` against the test CA: the signed content, or nil when it fails.
-    func smimeVerify(_ entity: [UInt8]) throws -> [UInt8]? {
+    func smimeVerify(_ entity: [UInt8]) async throws -> [UInt8]? {
         let input = try write("v-\(UUID().uuidString.prefix(6)).eml", entity)
-        let result = try SMIMETestPKI.run(
+        let result = try await SMIMETestPKI.run(
             "/usr/bin/openssl", ["cms", "-verify", "-in", input, "-CAfile", ca.certificatePath, "-purpose", "any"])
         return result.status == 0 ? [UInt8](result.stdout) : nil
     }
 
     /// `gpg --decrypt` in the fixture keyring (which holds every secret key) with status lines.
-    func gpgDecrypt(_ message: [UInt8]) throws -> GnuPGCommandResult {
+    func gpgDecrypt(_ message: [UInt8]) async throws -> GnuPGCommandResult {
         let input = try write("g-\(UUID().uuidString.prefix(6)).asc", armoredPart(of: message))
-        return try keyring.gpg(["--status-fd", "2", "--decrypt", input])
+        return try await keyring.gpg(["--status-fd", "2", "--decrypt", input])
     }
 
     /// The key IDs an OpenPGP message is encrypted to, from `gpg --list-packets`.
-    func gpgRecipientKeyIDs(_ message: [UInt8]) throws -> Set<String> {
+    func gpgRecipientKeyIDs(_ message: [UInt8]) async throws -> Set<String> {
         let input = try write("l-\(UUID().uuidString.prefix(6)).asc", armoredPart(of: message))
-        let listing = try keyring.gpg(["--list-packets", "--list-only", input])
+        let listing = try await keyring.gpg(["--list-packets", "--list-only", input])
         let text = listing.stdoutText + listing.stderrText
         var ids = Set<String>()
         for line in text.split(separator: "\n") where line.contains("pubkey enc packet") {

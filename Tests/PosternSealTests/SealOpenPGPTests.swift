@@ -15,13 +15,13 @@ import Testing
             #expect(sealed.headerSection.contains("multipart/encrypted"))
             #expect(!sealed.text.contains("Secret plans"))
 
-            let result = try fixture.gpgDecrypt(sealed)
+            let result = try await fixture.gpgDecrypt(sealed)
             #expect(result.status == 0, "\(result.stderrText)")
             #expect(result.stderrText.contains("[GNUPG:] GOODSIG"))
             #expect(result.stderrText.contains("[GNUPG:] DECRYPTION_OKAY"))
             #expect(result.stdoutText.contains("Subject: Secret plans"))
             #expect(result.stdoutText.contains("hp=cipher"))
-            let recipients = try fixture.gpgRecipientKeyIDs(sealed)
+            let recipients = try await fixture.gpgRecipientKeyIDs(sealed)
             #expect(recipients == fixture.encryptionKeyIDs("bob").union(fixture.encryptionKeyIDs("alice")))
         }
     }
@@ -35,13 +35,13 @@ import Testing
             let (content, signature) = try Self.signedParts(sealed)
             let contentFile = try fixture.write("signed.txt", content)
             let signatureFile = try fixture.write("signed.asc", signature)
-            let good = try fixture.keyring.gpg(["--status-fd", "2", "--verify", signatureFile, contentFile])
+            let good = try await fixture.keyring.gpg(["--status-fd", "2", "--verify", signatureFile, contentFile])
             #expect(good.status == 0, "\(good.stderrText)")
             #expect(good.stderrText.contains("[GNUPG:] GOODSIG"))
 
             let tampered = Array(content.text.replacingOccurrences(of: "usual", with: "other").utf8)
             let tamperedFile = try fixture.write("tampered.txt", tampered)
-            let bad = try fixture.keyring.gpg(["--status-fd", "2", "--verify", signatureFile, tamperedFile])
+            let bad = try await fixture.keyring.gpg(["--status-fd", "2", "--verify", signatureFile, tamperedFile])
             #expect(bad.status != 0)
             #expect(bad.stderrText.contains("BADSIG"))
         }
@@ -56,9 +56,9 @@ import Testing
             let main = try outcome.mainBytes()
             let copy = try #require(outcome.bccCopies.first).bytes()
             let alice = fixture.encryptionKeyIDs("alice")
-            #expect(try fixture.gpgRecipientKeyIDs(main) == fixture.encryptionKeyIDs("bob").union(alice))
-            #expect(try fixture.gpgRecipientKeyIDs(copy) == fixture.encryptionKeyIDs("carol").union(alice))
-            let inner = try fixture.gpgDecrypt(main)
+            await #expect(try fixture.gpgRecipientKeyIDs(main) == fixture.encryptionKeyIDs("bob").union(alice))
+            await #expect(try fixture.gpgRecipientKeyIDs(copy) == fixture.encryptionKeyIDs("carol").union(alice))
+            let inner = try await fixture.gpgDecrypt(main)
             #expect(inner.status == 0)
             #expect(!inner.stdoutText.contains("carol"))
             #expect(!inner.stdoutText.contains("Bcc"))
@@ -96,7 +96,7 @@ import Testing
             let allowed = try await fixture.seal(message, policy: lenient, encrypt: .openpgp)
             #expect(allowed.exitStatus == .ok, "\(allowed.report.violations)")
             let sealed = try allowed.mainBytes()
-            #expect(try fixture.gpgRecipientKeyIDs(sealed).isSuperset(of: fixture.encryptionKeyIDs("erin")))
+            await #expect(try fixture.gpgRecipientKeyIDs(sealed).isSuperset(of: fixture.encryptionKeyIDs("erin")))
         }
     }
 

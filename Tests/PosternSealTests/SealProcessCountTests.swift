@@ -12,20 +12,20 @@ import Testing
     static let strace = "/usr/bin/strace"
 
     /// strace exists and may trace here (ptrace can be forbidden in containers).
-    static let straceWorks: Bool = {
+    static func straceWorks() async -> Bool {
         guard FileManager.default.isExecutableFile(atPath: strace),
-            let result = try? SMIMETestPKI.run(
+            let result = try? await SMIMETestPKI.run(
                 strace, ["-f", "-qq", "-e", "trace=execve", "-o", "/dev/null", "/bin/true"])
         else { return false }
         return result.status == 0
-    }()
+    }
 
-    @Test(.enabled(if: straceWorks, "strace is missing or may not trace"))
+    @Test(.enabled("strace is missing or may not trace") { await straceWorks() })
     func aThreeRecipientSealRunsFewGPGProcesses() async throws {
         try await SealFixture.with { fixture in
             let home = fixture.keyring.home
             // The agent is started before tracing: a daemon under strace -f would keep strace waiting.
-            let launch = try SMIMETestPKI.run("/usr/bin/gpgconf", ["--homedir", home, "--launch", "gpg-agent"])
+            let launch = try await SMIMETestPKI.run("/usr/bin/gpgconf", ["--homedir", home, "--launch", "gpg-agent"])
             #expect(launch.status == 0, "\(launch.stderr)")
             let message = """
                 From: alice@example.test\r
@@ -39,7 +39,7 @@ import Testing
             let input = try fixture.write("count.eml", Array(message.utf8))
             let output = fixture.path("count-out.eml")
             let trace = fixture.path("count.trace")
-            let result = try SMIMETestPKI.run(
+            let result = try await SMIMETestPKI.run(
                 Self.strace,
                 [
                     "-f", "-qq", "-e", "trace=execve", "-o", trace, try SealCLITests.executable(), "seal",
@@ -55,8 +55,8 @@ import Testing
             let sealed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
             let everyone = fixture.encryptionKeyIDs("alice").union(fixture.encryptionKeyIDs("bob"))
                 .union(fixture.encryptionKeyIDs("carol"))
-            #expect(try fixture.gpgRecipientKeyIDs(sealed) == everyone)
-            #expect(try fixture.gpgDecrypt(sealed).status == 0)
+            await #expect(try fixture.gpgRecipientKeyIDs(sealed) == everyone)
+            await #expect(try fixture.gpgDecrypt(sealed).status == 0)
             #expect(gpg.count >= 3, "strace saw no gpg at all: \(execs)")
             #expect(gpg.count <= 8, "\(gpg.joined(separator: "\n"))")
             #expect(versions.count <= 2, "\(versions.joined(separator: "\n"))")

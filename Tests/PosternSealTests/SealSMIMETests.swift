@@ -28,14 +28,14 @@ let letter = """
             #expect(!sealed.text.contains("Secret plans"))
             #expect(sealed.headerSection.contains("application/pkcs7-mime"))
 
-            let decrypted = try #require(try fixture.smimeDecrypt(sealed, as: "bob"))
-            let content = try #require(try fixture.smimeVerify(decrypted), "openssl cms -verify failed")
+            let decrypted = try await #require(try fixture.smimeDecrypt(sealed, as: "bob"))
+            let content = try await #require(try fixture.smimeVerify(decrypted), "openssl cms -verify failed")
             #expect(content.headerSection.contains("Subject: Secret plans"))
             #expect(content.headerSection.contains("hp=cipher"))
             #expect(content.headerSection.contains("HP-Outer: Subject: [...]"))
             // The sender can read its own copy (encrypt-to-self), carol cannot.
-            #expect(try fixture.smimeDecrypt(sealed, as: "alice") != nil)
-            #expect(try fixture.smimeDecrypt(sealed, as: "carol") == nil)
+            await #expect(try fixture.smimeDecrypt(sealed, as: "alice") != nil)
+            await #expect(try fixture.smimeDecrypt(sealed, as: "carol") == nil)
         }
     }
 
@@ -52,11 +52,11 @@ let letter = """
             #expect(sealed.allSatisfy { $0 < 0x80 })
             #expect(!sealed.text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
 
-            let content = try #require(try fixture.smimeVerify(sealed))
+            let content = try await #require(try fixture.smimeVerify(sealed))
             #expect(content.text.contains("Meet me at the usual place."))
             let tampered = Array(sealed.text.replacingOccurrences(of: "usual place", with: "other place").utf8)
             #expect(tampered != sealed)
-            #expect(try fixture.smimeVerify(tampered) == nil)
+            await #expect(try fixture.smimeVerify(tampered) == nil)
         }
     }
 
@@ -68,7 +68,7 @@ let letter = """
             #expect(outcome.report.protection?.encrypted == "smime")
             #expect(outcome.summary.contains("required by the policy"))
             let sealed = try outcome.mainBytes()
-            let inner = try #require(try fixture.smimeDecrypt(sealed, as: "bob"))
+            let inner = try await #require(try fixture.smimeDecrypt(sealed, as: "bob"))
             #expect(inner.headerSection.contains("Subject: Secret plans"))
         }
     }
@@ -142,14 +142,14 @@ let letter = """
                 #expect(!sealed.headerSection.lowercased().contains("bcc"))
                 #expect(!sealed.headerSection.contains("carol"))
             }
-            let mainInner = try #require(try fixture.smimeDecrypt(main, as: "bob"))
+            let mainInner = try await #require(try fixture.smimeDecrypt(main, as: "bob"))
             #expect(!mainInner.text.contains("carol"))
             #expect(!mainInner.text.contains("Bcc:"))
-            #expect(try fixture.smimeDecrypt(main, as: "carol") == nil)
-            let bccInner = try #require(try fixture.smimeDecrypt(bcc, as: "carol"))
-            #expect(try fixture.smimeVerify(bccInner) != nil)
-            #expect(try fixture.smimeDecrypt(bcc, as: "bob") == nil)
-            #expect(try fixture.smimeDecrypt(bcc, as: "alice") != nil)
+            await #expect(try fixture.smimeDecrypt(main, as: "carol") == nil)
+            let bccInner = try await #require(try fixture.smimeDecrypt(bcc, as: "carol"))
+            await #expect(try fixture.smimeVerify(bccInner) != nil)
+            await #expect(try fixture.smimeDecrypt(bcc, as: "bob") == nil)
+            await #expect(try fixture.smimeDecrypt(bcc, as: "alice") != nil)
         }
     }
 

@@ -46,8 +46,8 @@ import Testing
             let sealed = try outcome.mainBytes()
             #expect(sealed.headerSection.contains("Subject: [...]"))
             #expect(!sealed.headerSection.contains("Bcc"))
-            let inner = try #require(try fixture.smimeDecrypt(sealed, as: "bob"))
-            let content = try #require(try fixture.smimeVerify(inner))
+            let inner = try await #require(try fixture.smimeDecrypt(sealed, as: "bob"))
+            let content = try await #require(try fixture.smimeVerify(inner))
             #expect(content.headerSection.contains("Subject: Quarterly figures"))
             #expect(content.text.contains("The figures are attached."))
             // The full address: "@" never occurs in the random base64 attachment, so this
@@ -57,9 +57,9 @@ import Testing
             let copy = try #require(outcome.bccCopies.first)
             #expect(copy.content == .file(output + ".bcc-1"))
             let bcc = try copy.bytes()
-            #expect(try fixture.smimeDecrypt(bcc, as: "carol") != nil)
-            #expect(try fixture.smimeDecrypt(bcc, as: "bob") == nil)
-            #expect(try fixture.smimeDecrypt(sealed, as: "carol") == nil)
+            await #expect(try fixture.smimeDecrypt(bcc, as: "carol") != nil)
+            await #expect(try fixture.smimeDecrypt(bcc, as: "bob") == nil)
+            await #expect(try fixture.smimeDecrypt(sealed, as: "carol") == nil)
         }
     }
 
@@ -73,14 +73,14 @@ import Testing
             #expect(outcome.exitStatus == .ok, "\(outcome.summary)")
             let sealed = try outcome.mainBytes()
             #expect(sealed.headerSection.contains("multipart/encrypted"))
-            let result = try fixture.gpgDecrypt(sealed)
+            let result = try await fixture.gpgDecrypt(sealed)
             #expect(result.status == 0, "\(result.stderrText)")
             #expect(result.stderrText.contains("[GNUPG:] GOODSIG"))
             #expect(result.stdoutText.contains("Subject: Quarterly figures"))
             let copy = try #require(outcome.bccCopies.first).bytes()
             let alice = fixture.encryptionKeyIDs("alice")
-            #expect(try fixture.gpgRecipientKeyIDs(copy) == fixture.encryptionKeyIDs("carol").union(alice))
-            #expect(try fixture.gpgRecipientKeyIDs(sealed) == fixture.encryptionKeyIDs("bob").union(alice))
+            await #expect(try fixture.gpgRecipientKeyIDs(copy) == fixture.encryptionKeyIDs("carol").union(alice))
+            await #expect(try fixture.gpgRecipientKeyIDs(sealed) == fixture.encryptionKeyIDs("bob").union(alice))
         }
     }
 
@@ -98,7 +98,7 @@ import Testing
             #expect(outcome.exitStatus == .ok, "\(outcome.summary)")
             let sealed = try outcome.mainBytes()
             #expect(sealed.allSatisfy { $0 < 0x80 })
-            let content = try #require(try fixture.smimeVerify(sealed))
+            let content = try await #require(try fixture.smimeVerify(sealed))
             #expect(content.text.contains("quoted-printable"))
             let names = try FileManager.default.contentsOfDirectory(atPath: fixture.pki.directory.path)
             #expect(names.filter { $0.contains("big8-sealed") } == ["big8-sealed.eml"])

@@ -10,7 +10,7 @@ struct SPKIPinTests {
     func pinsMatchOpenSSL() async throws {
         try await withTestPKI { (pki: TestPKI) async throws -> Void in
             for identity in [pki.root, pki.intermediate] + pki.serverIdentities {
-                let expected = try OpenSSLReferencePin.ofCertificate(at: identity.certificatePath)
+                let expected = try await OpenSSLReferencePin.ofCertificate(at: identity.certificatePath)
                 #expect(try identity.pin.description == expected, "\(identity.name)")
                 let fromFile = try SPKIPin.pins(
                     ofCertificateFile: Array(Data(contentsOf: URL(fileURLWithPath: identity.certificatePath))))

@@ -39,7 +39,8 @@ struct TLSHandshakeTests {
             #expect(result.tlsVersion == .tlsv13)
             let facts = try #require(result.certificate?.facts)
             #expect(facts.verified)
-            #expect(facts.leafPin.description == (try OpenSSLReferencePin.ofCertificate(at: pki.valid.certificatePath)))
+            await #expect(
+                facts.leafPin.description == (try OpenSSLReferencePin.ofCertificate(at: pki.valid.certificatePath)))
             #expect(facts.presentedChainPins == (try pki.valid.chainPins))
             #expect(recording.tlsHandshakesCompleted == 1)
             #expect(recording.plaintextBytes.isEmpty)

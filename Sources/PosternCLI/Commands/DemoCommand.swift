@@ -70,7 +70,7 @@ struct DemoCommand: AsyncParsableCommand {
             if keys == nil {
                 let generator = URL(fileURLWithPath: keysDirectory).deletingLastPathComponent()
                     .appendingPathComponent("generate").path
-                try DemoKeyMaterial.ensure(configuration, generator: generator)
+                try await DemoKeyMaterial.ensure(configuration, generator: generator)
             }
             result = try await DemoRunner.run(configuration, logger: logger)
         } catch {
