@@ -158,6 +158,36 @@ extension InteropSuite {
             #expect(Maildir.messages(in: setup.server, recipient: heidi).isEmpty)
         }
 
+        @Test(
+            "g: the submission server refuses the recipient (550 5.1.1): bounced with the server's code, not retried, nothing delivered"
+        )
+        func permanentRefusalBounces() async throws {
+            let setup = try await FilterSetup(keysFor: [])
+            defer { setup.remove() }
+            // scripts/mailserver/start refuses refused-*@example.test at RCPT TO, also after AUTH.
+            let refused = setup.address("refused"), sender = setup.address("sender")
+            let policy = try setup.writePolicy("postern-policy: 1\nname: plain\n")
+            try setup.writeConfiguration(connectPort: setup.server.implicitPort, policy: policy)
+
+            try await setup.handToEdge(
+                sender: sender, recipients: [refused], message: setup.message(from: sender, to: refused))
+
+            let log = try await setup.waitForLogLine(recipient: refused, relay: "postern", containing: "status=")
+            #expect(log.contains("dsn=5.1.1"), "the server's own code decides: \(log)")
+            #expect(log.contains("status=bounced"), "\(log)")
+            // The refusal came from the real submission server, after TLS and AUTH, at RCPT TO.
+            #expect(
+                setup.logLines().contains {
+                    $0.contains("/implicit/smtpd[") && $0.contains("reject: RCPT from") && $0.contains("<\(refused)>")
+                })
+            let bounce = try await setup.waitForDelivery(to: sender)
+            #expect(bounce.contains("5.1.1"))
+            #expect(bounce.contains(refused))
+            await #expect(try !setup.postqueue(["-p"]).contains(refused), "a permanent refusal must not be retried")
+            #expect(Maildir.messages(in: setup.server, recipient: refused).isEmpty)
+            try setup.expectNoPasswordAnywhere(recipients: [refused, sender])
+        }
+
         @Test("d: a broken policy file defers (4.3.5) with its location, never bounces; fixed, the message goes out")
         func brokenPolicyDefers() async throws {
             let setup = try await FilterSetup(keysFor: [])
