@@ -5,7 +5,9 @@ extension Report {
     /// own (such as a password source that cannot be read). Not part of the JSON report.
     public struct FailureDetail: Sendable, Equatable, Codable {
         /// An extensible code: the SMTP layer's (`connection-failed`, `timeout`, `connection-lost`,
-        /// `server-permanent-failure`, `recipients-rejected`, `auth-failed`, …) or a verb's (`password-source`).
+        /// `server-permanent-failure`, `recipients-rejected`, `auth-failed`, …) or a verb's (`password-source`;
+        /// `key-store-unavailable` on a denial when the OpenPGP keyring, the certificate directory or the CA file
+        /// could not be used, so the key violations may not be about the recipients at all).
         public var code: String
         /// The SMTP dialogue step at which it happened (`greeting`, `ehlo`, `auth`, `mail`, `rcpt`, `data`,
         /// `message`, …), or `nil`.

@@ -51,6 +51,18 @@ public struct PGPKeyring: Sendable {
                 throw PGPError(
                     code: .ioFailure, message: "the GnuPG home directory \(homeDirectory) does not exist")
             }
+            // gpg run by a user who cannot read the home lists no keys and reports no error, and one who cannot
+            // write there fails on the trust database, lock files or agent socket: both would look like "no key"
+            // (a mail filter would bounce every message for its own set-up). Checked for the effective user, as gpg
+            // will run.
+            guard faccessat(AT_FDCWD, homeDirectory, R_OK | W_OK | X_OK, AT_EACCESS) == 0 else {
+                let reason = String(cString: strerror(errno))
+                throw PGPError(
+                    code: .ioFailure,
+                    message:
+                        "the GnuPG home directory \(homeDirectory) cannot be used by uid \(geteuid()): \(reason) "
+                        + "(gpg must read and write it: make the user Postern runs as its owner, mode 0700)")
+            }
         }
         return try GPGMEContext(homeDirectory: homeDirectory)
     }

@@ -116,6 +116,18 @@ import Testing
         #expect(MTAFilterClassifier.kind(of: Self.report(.noPerm, violations: keys)) == .messageDenied)
     }
 
+    @Test func keyViolationsFromAnUnusableKeyStoreDeferInsteadOfBouncing() {
+        let keys = [
+            Self.violation("signing-key-missing", "protection"), Self.violation("recipient-key-missing", "protection"),
+        ]
+        let unusable = Report.FailureDetail(code: "key-store-unavailable")
+        let report = Self.report(.noPerm, violations: keys, detail: unusable)
+        #expect(MTAFilterClassifier.kind(of: report) == .filterConfiguration)
+        let status = MTAFilterStatus.map(.noPerm, kind: MTAFilterClassifier.kind(of: report))
+        #expect(status.enhancedCode == "4.3.5")
+        #expect(status.exitStatus == .tempFail)
+    }
+
     @Test func connectionAndSignerViolationsAreTheFiltersToFix() {
         for (code, stage) in [
             ("certificate-expired", "tls"), ("pin-mismatch", "tls"), ("plaintext-not-allowed", "policy"),

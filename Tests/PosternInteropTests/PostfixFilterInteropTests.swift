@@ -287,9 +287,12 @@ struct FilterSetup {
         return file.path
     }
 
-    /// Replaces `FILTER_DIR/filter.yaml` (by rename: a filter run never reads half a file).
-    func writeConfiguration(connectPort: Int, policy: String, serverName: String = "mail.test") throws {
-        let text = """
+    /// Replaces `FILTER_DIR/filter.yaml` (by rename: a filter run never reads half a file); `gnupgHome` adds
+    /// `gnupg-home` (the OpenPGP keyring) to the S/MIME settings.
+    func writeConfiguration(
+        connectPort: Int, policy: String, serverName: String = "mail.test", gnupgHome: String? = nil
+    ) throws {
+        var text = """
             postern-config: 1
             server: "\(serverName):\(server.implicitPort)"
             connect: "127.0.0.1:\(connectPort)"
@@ -302,6 +305,7 @@ struct FilterSetup {
             smime: { cert: "\(work.path)/signer.pem", key: "\(work.path)/signer.key", certs: "\(work.path)/certs" }
 
             """
+        if let gnupgHome { text += "gnupg-home: \"\(gnupgHome)\"\n" }
         let temporary = filterDirectory.appendingPathComponent(".filter.yaml.new")
         try Data(text.utf8).write(to: temporary)
         try Self.giveToNobody(temporary)

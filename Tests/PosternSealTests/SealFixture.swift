@@ -54,10 +54,10 @@ final class SealFixture {
         return path
     }
 
-    /// Seals with alice's keys and the given policy YAML (nil: the baseline).
+    /// Seals with alice's keys (or `keys`) and the given policy YAML (nil: the baseline).
     func seal(
         _ message: String, policy yaml: String? = nil, sign: ProtectionFormat? = nil,
-        encrypt: ProtectionFormat? = nil, outputFile: String? = nil
+        encrypt: ProtectionFormat? = nil, outputFile: String? = nil, keys: SealKeyMaterial? = nil
     ) async throws -> SealOutcome {
         var layers: [PolicyDocument] = []
         if let yaml {
@@ -65,7 +65,7 @@ final class SealFixture {
         }
         let request = SealRequest(
             input: .bytes(Array(message.utf8)), outputFile: outputFile, policy: CompiledPolicy(layers: layers),
-            sign: sign, encrypt: encrypt, keys: keys)
+            sign: sign, encrypt: encrypt, keys: keys ?? self.keys)
         return await Postern.seal(request, logger: Logger(label: "seal-test"))
     }
 

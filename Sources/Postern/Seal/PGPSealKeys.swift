@@ -11,6 +11,8 @@ struct PGPSealKeys: SealFormatKeys {
     var findings: [SealKeyFinding] = []
     /// The sender's own encryption key: the sender address's key, else the signer when it can encrypt.
     var senderKey: PGPKey?
+    /// The keyring could not be used at all (no such home, no access, gpg failed): see ``SealFormatKeys``.
+    var keyStoreUnavailable = false
 
     /// Looks every key up in the keyring. Never throws: problems become findings.
     static func lookUp(
@@ -23,6 +25,7 @@ struct PGPSealKeys: SealFormatKeys {
                 keys.signer = try keys.keyring.selectSigner(selector)
             } catch {
                 keys.signerProblem = "no usable OpenPGP signing key for \(selector): \(error)"
+                keys.keyStoreUnavailable = Self.isKeyringFailure(error)
             }
         } else if signing {
             keys.signerProblem = "no OpenPGP signer: give --pgp-signer or a From: address"
@@ -47,6 +50,7 @@ struct PGPSealKeys: SealFormatKeys {
                 }
             }
         } catch {
+            keys.keyStoreUnavailable = true
             keys.findings = recipients.map {
                 SealKeyFinding(
                     code: SealKeyFinding.missing, address: $0, reason: "the keyring cannot be read: \(error)")
@@ -56,6 +60,12 @@ struct PGPSealKeys: SealFormatKeys {
             keys.senderKey = signer
         }
         return keys
+    }
+
+    /// Whether a signer lookup failed because of the keyring (its home, gpg) rather than the keys in it.
+    private static func isKeyringFailure(_ error: any Error) -> Bool {
+        guard let error = error as? PGPError else { return true }
+        return error.code == .ioFailure || error.code == .engineFailure
     }
 
     /// The recipients' keys for a copy, in order.

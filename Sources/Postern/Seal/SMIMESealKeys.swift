@@ -11,6 +11,8 @@ struct SMIMESealKeys: SealFormatKeys {
     var findings: [SealKeyFinding] = []
     /// The sender's certificate for encrypt-to-self: the signer's, else one from the directory.
     var senderCertificate: SMIMECertificate?
+    /// The CA file or the certificate directory could not be read: see ``SealFormatKeys``.
+    var keyStoreUnavailable = false
 
     /// Loads and checks everything against the trust anchors and `minimumRSABits`.
     ///
@@ -25,6 +27,7 @@ struct SMIMESealKeys: SealFormatKeys {
             trust = try material.caFile.map { try SMIMETrustStore.systemAnd(caFile: $0) } ?? SMIMETrustStore()
         } catch {
             let reason = "the CA file cannot be used: \(error)"
+            keys.keyStoreUnavailable = true
             keys.signerProblem = reason
             keys.findings = recipients.map { SealKeyFinding(code: SealKeyFinding.missing, address: $0, reason: reason) }
             return keys
@@ -78,6 +81,7 @@ struct SMIMESealKeys: SealFormatKeys {
                 }
             }
         } catch {
+            keys.keyStoreUnavailable = true
             keys.findings = recipients.map {
                 SealKeyFinding(
                     code: SealKeyFinding.missing, address: $0,

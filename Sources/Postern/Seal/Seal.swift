@@ -167,7 +167,13 @@ struct SealPipeline {
                 ))
         }
         guard violations.isEmpty, let algorithms else {
-            return denied(violations, policy: policySection, plan: plan)
+            var outcome = denied(violations, policy: policySection, plan: plan)
+            if smime?.keyStoreUnavailable == true || pgp?.keyStoreUnavailable == true {
+                // The keys may well exist: the sender's key store could not be read. A mail filter must retry
+                // after the administrator fixes it, not bounce (MTAFilterClassifier).
+                outcome.report.failureDetail = Report.FailureDetail(code: "key-store-unavailable")
+            }
+            return outcome
         }
 
         if let streaming, let outputFile = request.outputFile {

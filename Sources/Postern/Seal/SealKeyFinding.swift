@@ -18,6 +18,9 @@ protocol SealFormatKeys {
     var signerProblem: String? { get }
     /// One finding per recipient without a usable key, in envelope order.
     var findings: [SealKeyFinding] { get }
+    /// Whether the key store itself (the OpenPGP keyring, the certificate directory, the CA file) could not be
+    /// used: the findings then say nothing about the recipients, only about the sender's set-up.
+    var keyStoreUnavailable: Bool { get }
 }
 
 extension SealFormatKeys {

@@ -17,12 +17,18 @@ enum MTAFilterClassifier {
     /// Violations that only the filter's configuration can cause: under `--mta-filter` the signing key is the
     /// configuration's, never the sender's.
     static let configurationViolations: Set<String> = ["signing-key-missing"]
+    /// Failure details that mark a denial as the filter's own set-up: the key store (OpenPGP keyring, certificate
+    /// directory, CA file) could not be used, so "no key for the recipient" says nothing about the recipient.
+    static let configurationDetails: Set<String> = ["key-store-unavailable"]
     /// SMTP dialogue steps at which a 5xx refuses this message rather than the filter's session.
     static let messageSteps: Set<String> = ["mail", "rcpt", "data", "message"]
 
     static func kind(of report: Report) -> MTAFilterStatus.Kind {
         if report.exitCode == .ok { return .none }
         if !report.violations.isEmpty {
+            if let detail = report.failureDetail, configurationDetails.contains(detail.code) {
+                return .filterConfiguration
+            }
             return violationKind(report.violations)
         }
         guard let detail = report.failureDetail else {
