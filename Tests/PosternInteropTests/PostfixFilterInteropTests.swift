@@ -61,17 +61,7 @@ extension InteropSuite {
             try await setup.handToEdge(
                 sender: sender, recipients: [carol], message: setup.message(from: sender, to: carol))
 
-            let log = try await setup.waitForLogLine(recipient: carol, relay: "postern", containing: "status=")
-            #expect(log.contains("dsn=5.7.1"), "\(log)")
-            #expect(log.contains("status=bounced"), "\(log)")
-            #expect(log.contains("recipient-key-missing"), "\(log)")
-            // The DSN goes to the sender (delivered by the capture transport) and names the violation.
-            let bounce = try await setup.waitForDelivery(to: sender)
-            #expect(bounce.contains("recipient-key-missing"))
-            #expect(bounce.contains(carol))
-            #expect(bounce.contains("5.7.1"))
-            #expect(Maildir.messages(in: setup.server, recipient: carol).isEmpty, "something was delivered to \(carol)")
-            try setup.expectNoPasswordAnywhere(recipients: [carol, sender])
+            try await setup.expectBounced(carol, code: "5.7.1", naming: "recipient-key-missing", dsnTo: sender)
         }
 
         @Test(
@@ -172,20 +162,14 @@ extension InteropSuite {
             try await setup.handToEdge(
                 sender: sender, recipients: [refused], message: setup.message(from: sender, to: refused))
 
-            let log = try await setup.waitForLogLine(recipient: refused, relay: "postern", containing: "status=")
-            #expect(log.contains("dsn=5.1.1"), "the server's own code decides: \(log)")
-            #expect(log.contains("status=bounced"), "\(log)")
+            // The server's own code decides the bounce.
+            try await setup.expectBounced(refused, code: "5.1.1", naming: "Recipient address rejected", dsnTo: sender)
             // The refusal came from the real submission server, after TLS and AUTH, at RCPT TO.
             #expect(
                 setup.logLines().contains {
                     $0.contains("/implicit/smtpd[") && $0.contains("reject: RCPT from") && $0.contains("<\(refused)>")
                 })
-            let bounce = try await setup.waitForDelivery(to: sender)
-            #expect(bounce.contains("5.1.1"))
-            #expect(bounce.contains(refused))
             await #expect(try !setup.postqueue(["-p"]).contains(refused), "a permanent refusal must not be retried")
-            #expect(Maildir.messages(in: setup.server, recipient: refused).isEmpty)
-            try setup.expectNoPasswordAnywhere(recipients: [refused, sender])
         }
 
         @Test("d: a broken policy file defers (4.3.5) with its location, never bounces; fixed, the message goes out")
@@ -405,6 +389,23 @@ struct FilterSetup {
     }
 
     /// The test password appears in no log, bounce or delivered message.
+    /// The filter bounced `recipient`'s copy: Postfix logged `dsn=CODE, status=bounced` with `text` for the
+    /// postern relay, the DSN reached `sender` naming the code and the recipient, nothing was delivered to the
+    /// recipient, and the password is nowhere.
+    func expectBounced(_ recipient: String, code: String, naming text: String, dsnTo sender: String) async throws {
+        let log = try await waitForLogLine(recipient: recipient, relay: "postern", containing: "status=")
+        #expect(log.contains("dsn=\(code)"), "\(log)")
+        #expect(log.contains("status=bounced"), "\(log)")
+        #expect(log.contains(text), "\(log)")
+        // The DSN goes to the sender (delivered by the capture transport).
+        let bounce = try await waitForDelivery(to: sender)
+        #expect(bounce.contains(code))
+        #expect(bounce.contains(recipient))
+        #expect(bounce.contains(text))
+        #expect(Maildir.messages(in: server, recipient: recipient).isEmpty, "something was delivered to \(recipient)")
+        try expectNoPasswordAnywhere(recipients: [recipient, sender])
+    }
+
     func expectNoPasswordAnywhere(recipients: [String]) throws {
         let password = try String(contentsOfFile: server.passwordFile, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
