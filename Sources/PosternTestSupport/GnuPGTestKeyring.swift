@@ -207,48 +207,10 @@ public final class GnuPGTestKeyring {
         flush()
     }
 
-    /// Runs `tool` and waits for it on a ``DedicatedThread``.
+    /// Runs `tool` (``ToolProcess``, off the cooperative pool).
     private func run(_ tool: String, _ arguments: [String], stdin: Data? = nil) async throws -> GnuPGCommandResult {
-        let home = home
-        return try await DedicatedThread.run { try Self.runBlocking(tool, arguments, stdin: stdin, home: home) }
-    }
-
-    private static func runBlocking(
-        _ tool: String, _ arguments: [String], stdin: Data?, home: String
-    ) throws -> GnuPGCommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        // Output goes to files, not pipes, so a large output cannot block the child.
-        let outPath = "\(home)/.out-\(UUID().uuidString)"
-        let errPath = "\(home)/.err-\(UUID().uuidString)"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin {
-            let inPath = "\(home)/.in-\(UUID().uuidString)"
-            try stdin.write(to: URL(fileURLWithPath: inPath))
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-            defer { try? FileManager.default.removeItem(atPath: inPath) }
-            try process.run()
-        } else {
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return GnuPGCommandResult(
-            status: process.terminationStatus,
-            stdout: try Data(contentsOf: URL(fileURLWithPath: outPath)),
-            stderr: try Data(contentsOf: URL(fileURLWithPath: errPath)))
+        let output = try await ToolProcess.run(tool, arguments, stdin: stdin)
+        return GnuPGCommandResult(status: output.status, stdout: output.stdout, stderr: Data(output.stderr.utf8))
     }
 }
 

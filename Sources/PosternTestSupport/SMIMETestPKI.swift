@@ -171,85 +171,13 @@ public final class SMIMETestPKI: Sendable {
 
     // MARK: - Running tools
 
-    public struct ToolResult: Sendable {
-        public let status: Int32
-        public let stdout: Data
-        public let stderr: String
-    }
-
     /// Runs `openssl` with arguments (never secrets) and throws on a non-zero exit.
     @discardableResult
     public static func openssl(_ arguments: [String], stdin: Data? = nil) async throws -> Data {
-        let result = try await run("/usr/bin/openssl", arguments, stdin: stdin)
+        let result = try await ToolProcess.run("/usr/bin/openssl", arguments, stdin: stdin)
         guard result.status == 0 else {
-            throw ToolFailure(command: "openssl " + arguments.joined(separator: " "), stderr: result.stderr)
+            throw ToolProcess.Failure(command: "openssl " + arguments.joined(separator: " "), stderr: result.stderr)
         }
         return result.stdout
     }
-
-    /// Runs a tool and returns its status and output, whatever the status; waits on a ``DedicatedThread``.
-    public static func run(
-        _ executable: String, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:]
-    ) async throws -> ToolResult {
-        try await DedicatedThread.run { try runBlocking(executable, arguments, stdin: stdin, environment: environment) }
-    }
-
-    private static func runBlocking(
-        _ executable: String, _ arguments: [String], stdin: Data?, environment: [String: String]
-    ) throws -> ToolResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        // No input: /dev/null, so the child sees end-of-file at once (as gpgsm's empty passphrase).
-        let input = stdin.map { _ in Pipe() }
-        process.standardInput = input ?? FileHandle.nullDevice
-        try process.run()
-        // Feed stdin and drain both pipes concurrently so no pipe buffer can deadlock the child.
-        if let input, let stdin {
-            Thread {
-                try? input.fileHandleForWriting.write(contentsOf: stdin)
-                try? input.fileHandleForWriting.close()
-            }.start()
-        }
-        let errorBox = DataBox()
-        let errorsRead = DispatchSemaphore(value: 0)
-        Thread {
-            errorBox.set(errors.fileHandleForReading.readDataToEndOfFile())
-            errorsRead.signal()
-        }.start()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        errorsRead.wait()
-        return ToolResult(
-            status: process.terminationStatus, stdout: stdout, stderr: String(decoding: errorBox.get(), as: UTF8.self))
-    }
-
-    public struct ToolFailure: Error, CustomStringConvertible {
-        public init(command: String, stderr: String) {
-            self.command = command
-            self.stderr = stderr
-        }
-        public let command: String
-        public let stderr: String
-        public var description: String { "\(command) failed: \(stderr)" }
-    }
-}
-
-/// A thread-safe slot for a pipe's output.
-public final class DataBox: @unchecked Sendable {
-    // Guarded by `lock`; @unchecked because NSLock-protected state is not visible to the checker.
-    private let lock = NSLock()
-    private var data: Data?
-
-    public init() {}
-
-    public func set(_ value: Data) { lock.withLock { data = value } }
-    public func get() -> Data { lock.withLock { data ?? Data() } }
 }

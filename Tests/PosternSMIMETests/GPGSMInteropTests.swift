@@ -1,5 +1,6 @@
 import Foundation
 import PosternSMIME
+import PosternTestSupport
 import Testing
 
 /// A throwaway gpgsm home: trusts the test root, holds one recipient's secret key.
@@ -55,7 +56,7 @@ final class GPGSMHome {
                 return
             } catch  where attempt < 5 {
                 attempt += 1
-                _ = try? await TestPKI.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
+                _ = try? await ToolProcess.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], environment: environment)
             }
         }
     }
@@ -63,16 +64,16 @@ final class GPGSMHome {
     /// Runs gpgsm in batch mode with /dev/null as stdin (an empty passphrase); throws on failure.
     @discardableResult
     func gpgsm(_ arguments: [String]) async throws -> Data {
-        let result = try await TestPKI.run(
+        let result = try await ToolProcess.run(
             "/usr/bin/gpgsm", ["--batch"] + arguments, environment: environment)
         guard result.status == 0 else {
-            throw TestPKI.ToolFailure(command: "gpgsm " + arguments.joined(separator: " "), stderr: result.stderr)
+            throw ToolProcess.Failure(command: "gpgsm " + arguments.joined(separator: " "), stderr: result.stderr)
         }
         return result.stdout
     }
 
     func close() async {
-        _ = try? await TestPKI.run("/usr/bin/gpgconf", ["--kill", "all"], environment: environment)
+        _ = try? await ToolProcess.run("/usr/bin/gpgconf", ["--kill", "all"], environment: environment)
         try? FileManager.default.removeItem(atPath: path)
     }
 }
@@ -126,7 +127,7 @@ extension SMIMETests {
 
             // The same check must fail on altered content.
             let altered = try fixtures.write(SampleEntity.text("Hello Mallory\r\n"), named: "gpgsm-altered.eml")
-            await #expect(throws: TestPKI.ToolFailure.self) { try await home.gpgsm(["--verify", signature, altered]) }
+            await #expect(throws: ToolProcess.Failure.self) { try await home.gpgsm(["--verify", signature, altered]) }
         }
     }
 }

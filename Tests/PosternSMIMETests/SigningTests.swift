@@ -1,5 +1,6 @@
 import Foundation
 import PosternSMIME
+import PosternTestSupport
 import Testing
 
 extension SMIMETests {
@@ -60,7 +61,7 @@ extension SMIMETests {
             #expect(tampered != signed)
 
             let input = try fixtures.write(tampered, named: "tampered.eml")
-            let result = try await TestPKI.run(
+            let result = try await ToolProcess.run(
                 "/usr/bin/openssl",
                 [
                     "cms", "-verify", "-in", input, "-CAfile", fixtures.ca.certificatePath,

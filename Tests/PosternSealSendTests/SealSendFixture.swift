@@ -98,7 +98,7 @@ final class SealSendFixture {
     /// `openssl cms -decrypt` with `name`'s key; nil when it fails.
     func decrypt(_ message: [UInt8], as name: String) async throws -> String? {
         let identity = try #require(identities[name])
-        let result = try await SMIMETestPKI.run(
+        let result = try await ToolProcess.run(
             "/usr/bin/openssl",
             [
                 "cms", "-decrypt", "-in", try write(message), "-recip", identity.certificatePath, "-inkey",

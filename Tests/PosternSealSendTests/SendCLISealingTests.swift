@@ -20,7 +20,7 @@ struct SendCLISealingTests {
     /// Runs `postern send` against the scripted server; one `--ca-file` holds both the TLS and the S/MIME CA.
     func send(
         _ extra: [String], message: [UInt8], fixture: SealSendFixture, server: ScriptedSMTPServer
-    ) async throws -> SMIMETestPKI.ToolResult {
+    ) async throws -> ToolProcess.Output {
         let caFile = fixture.smime.path("both-cas.pem")
         let both =
             try Data(contentsOf: URL(fileURLWithPath: fixture.tls.caFilePath))
@@ -35,7 +35,7 @@ struct SendCLISealingTests {
                 "--smime-certs", fixture.certificateDirectory, "--gnupg-home", fixture.keyring.home,
                 "--pgp-signer", SealSendFixture.address("alice"), try fixture.write(message),
             ] + extra
-        return try await SMIMETestPKI.run(
+        return try await ToolProcess.run(
             try Self.executable(), arguments,
             environment: ["POSTERN_POLICY": "", "SEALSEND_PW": SealSendFixture.password])
     }

@@ -33,7 +33,7 @@ struct SendmailSealingTests {
                     """
                 try Data(text.utf8).write(to: URL(fileURLWithPath: config))
                 try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: config)
-                let result = try await SMIMETestPKI.run(
+                let result = try await ToolProcess.run(
                     try SendCLISealingTests.executable(), ["sendmail", "-i", "bob@example.test"],
                     stdin: Data(SealSendFixture.letter(to: "bob@example.test")),
                     environment: [

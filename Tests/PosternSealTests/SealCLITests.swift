@@ -16,8 +16,8 @@ import Testing
         return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0) })
     }
 
-    func run(_ arguments: [String], fixture: SealFixture) async throws -> SMIMETestPKI.ToolResult {
-        try await SMIMETestPKI.run(try Self.executable(), ["seal"] + arguments, environment: ["POSTERN_POLICY": ""])
+    func run(_ arguments: [String], fixture: SealFixture) async throws -> ToolProcess.Output {
+        try await ToolProcess.run(try Self.executable(), ["seal"] + arguments, environment: ["POSTERN_POLICY": ""])
     }
 
     func smimeKeys(_ fixture: SealFixture) throws -> [String] {

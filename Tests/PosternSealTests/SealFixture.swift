@@ -75,7 +75,7 @@ final class SealFixture {
     func smimeDecrypt(_ message: [UInt8], as name: String) async throws -> [UInt8]? {
         let input = try write("in-\(UUID().uuidString.prefix(6)).eml", message)
         let identity = try #require(identities[name])
-        let result = try await SMIMETestPKI.run(
+        let result = try await ToolProcess.run(
             "/usr/bin/openssl",
             ["cms", "-decrypt", "-in", input, "-recip", identity.certificatePath, "-inkey", identity.keyPath])
         return result.status == 0 ? [UInt8](result.stdout) : nil
@@ -84,7 +84,7 @@ final class SealFixture {
     /// `openssl cms -verify` against the test CA: the signed content, or nil when it fails.
     func smimeVerify(_ entity: [UInt8]) async throws -> [UInt8]? {
         let input = try write("v-\(UUID().uuidString.prefix(6)).eml", entity)
-        let result = try await SMIMETestPKI.run(
+        let result = try await ToolProcess.run(
             "/usr/bin/openssl", ["cms", "-verify", "-in", input, "-CAfile", ca.certificatePath, "-purpose", "any"])
         return result.status == 0 ? [UInt8](result.stdout) : nil
     }

@@ -14,7 +14,7 @@ import Testing
     /// strace exists and may trace here (ptrace can be forbidden in containers).
     static func straceWorks() async -> Bool {
         guard FileManager.default.isExecutableFile(atPath: strace),
-            let result = try? await SMIMETestPKI.run(
+            let result = try? await ToolProcess.run(
                 strace, ["-f", "-qq", "-e", "trace=execve", "-o", "/dev/null", "/bin/true"])
         else { return false }
         return result.status == 0
@@ -25,7 +25,7 @@ import Testing
         try await SealFixture.with { fixture in
             let home = fixture.keyring.home
             // The agent is started before tracing: a daemon under strace -f would keep strace waiting.
-            let launch = try await SMIMETestPKI.run("/usr/bin/gpgconf", ["--homedir", home, "--launch", "gpg-agent"])
+            let launch = try await ToolProcess.run("/usr/bin/gpgconf", ["--homedir", home, "--launch", "gpg-agent"])
             #expect(launch.status == 0, "\(launch.stderr)")
             let message = """
                 From: alice@example.test\r
@@ -39,7 +39,7 @@ import Testing
             let input = try fixture.write("count.eml", Array(message.utf8))
             let output = fixture.path("count-out.eml")
             let trace = fixture.path("count.trace")
-            let result = try await SMIMETestPKI.run(
+            let result = try await ToolProcess.run(
                 Self.strace,
                 [
                     "-f", "-qq", "-e", "trace=execve", "-o", trace, try SealCLITests.executable(), "seal",
