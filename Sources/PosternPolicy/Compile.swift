@@ -131,17 +131,14 @@ public struct CompiledPolicy: Sendable {
         parts.withUnsafeBufferPointer { parts in
             // Each part's requirements are read where they lie (through the stored property's
             // offset), not copied; without a base address there are no parts and no rules.
-            let offset = MemoryLayout<CompiledPart>.offset(of: \.requirements)
-            let base = parts.baseAddress.map(UnsafeRawPointer.init)
+            guard let base = parts.baseAddress.map(UnsafeRawPointer.init),
+                let offset = MemoryLayout<CompiledPart>.offset(of: \.requirements)
+            else { return }
             index.forEachApplicable(context, host: context.serverHost, parts: self.parts) { rank in
-                if let base, let offset {
-                    let stated = (base + rank * MemoryLayout<CompiledPart>.stride + offset)
-                        .assumingMemoryBound(to: Requirements.self)
-                    requirements.formMeetOfBounds(stated)
-                } else {
-                    requirements.formMeetOfBounds(parts[rank].requirements)
-                }
-                if parts[rank].requirements.statesRankSets { rankSetRules.append(rank) }
+                let stated = (base + rank * MemoryLayout<CompiledPart>.stride + offset)
+                    .assumingMemoryBound(to: Requirements.self)
+                requirements.formMeetOfBounds(stated)
+                if stated.pointee.statesRankSets { rankSetRules.append(rank) }
             }
         }
         guard !rankSetRules.isEmpty else { return requirements }
