@@ -7,7 +7,7 @@
 #   DIR     a running `scripts/mailserver/start DIR`
 #   COUNT   messages per measurement (default 200), the same 2 KB shape as postern_bench.sh
 #   ROUNDS  pairs of measurements (default 7)
-# POSTERN_BIN=path selects the binary (default: the release build, built if missing); POSTERN_BIN_B=path adds a
+# POSTERN_BIN=path selects the binary (default: the release build, built first); POSTERN_BIN_B=path adds a
 # second binary to each round (an A/B comparison of two builds). Each clock covers the
 # whole submission up to the final reply; Postern's also covers its process start (≈ 30 ms), smtplib's does not
 # cover Python's.
@@ -20,34 +20,9 @@ DIR=$(cd "$1" && pwd)
 count=${2:-200}
 rounds=${3:-7}
 [[ $count =~ ^[1-9][0-9]*$ && $rounds =~ ^[1-9][0-9]*$ ]] || { echo "batch_bench: COUNT and ROUNDS must be positive integers" >&2; exit 2; }
-[[ -r $DIR/ports.env ]] || { echo "batch_bench: no running server in $DIR (scripts/mailserver/start DIR)" >&2; exit 1; }
-IMPLICIT_PORT=$(sed -n 's/^IMPLICIT_PORT=//p' "$DIR/ports.env")
-CA_FILE=$(sed -n 's/^CA_FILE=//p' "$DIR/ports.env")
-PASSWORD_FILE=$(sed -n 's/^PASSWORD_FILE=//p' "$DIR/ports.env")
-TEST_USER=$(sed -n 's/^USER=//p' "$DIR/ports.env")
-
-if [[ -z ${POSTERN_BIN:-} ]]; then
-    POSTERN_BIN=$(cd "$root" && swift build -c release --show-bin-path)/postern
-    [[ -x $POSTERN_BIN ]] || (cd "$root" && swift build -c release --product postern >&2)
-fi
-[[ -x $POSTERN_BIN ]] || { echo "batch_bench: $POSTERN_BIN is not executable" >&2; exit 1; }
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-for i in $(seq 1 "$count"); do
-    {
-        printf 'From: <alice@example.test>\nTo: <bench@example.test>\nSubject: postern bench %d\n' "$i"
-        printf 'Message-ID: <postern-bench-%d-%s@client.test>\n\n' "$i" "$(date +%s%N)"
-        for _ in $(seq 1 27); do
-            printf '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\n'
-        done
-    } >"$work/m$i.eml"
-done
-size=$(wc -c <"$work/m1.eml")
-printf 'postern-policy: 1\nname: bench-plain\ntransport:\n  security: [implicit-tls]\n  auth:\n    mechanisms: [PLAIN]\n' \
-    >"$work/plain-only.yaml"
-common=(--server mail.test --connect "127.0.0.1:$IMPLICIT_PORT" --security implicit-tls --ca-file "$CA_FILE"
-    --user "$TEST_USER" --password-file "$PASSWORD_FILE" --policy "$work/plain-only.yaml")
+name=batch_bench
+# shellcheck source=postern_common.sh
+source "$here/postern_common.sh"
 files=()
 for i in $(seq 1 "$count"); do files+=("$work/m$i.eml"); done
 "$POSTERN_BIN" send "${common[@]}" "$work/m1.eml" >/dev/null 2>&1 || { echo "batch_bench: a first send failed" >&2; exit 1; }
